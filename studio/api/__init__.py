@@ -1,0 +1,1 @@
+"""Speechmatics protocol clients (asyncio, no Qt)."""

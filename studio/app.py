@@ -1,0 +1,132 @@
+"""Composition root: builds the stores, services, bridge and main window, and wires them together.
+
+Nothing else in the studio constructs these objects; tests build a ``Studio`` with their own paths,
+environment and secret store.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Mapping
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from studio import APP_ID, APP_NAME, __version__, logs
+from studio.core.redaction import Redactor
+from studio.local import availability
+from studio.qt.bridge import AsyncBridge
+from studio.qt.main_window import MainWindow
+from studio.qt.settings.dialog import SettingsDialog
+from studio.qt.signals import SignalWakeup, has_display
+from studio.qt.theme import ThemeController
+from studio.services.app_state import AppState
+from studio.services.credentials import Credentials
+from studio.services.engine import KeySource, KeyStatus
+from studio.storage.paths import Paths, default_paths
+from studio.storage.secrets import KeyringSecretStore, SecretStore
+from studio.storage.settings_store import SettingsStore
+
+log = logging.getLogger(__name__)
+
+
+class Studio:
+    def __init__(self, app: QApplication, env: Mapping[str, str], paths: Paths, *,
+                 secrets: SecretStore | None = None, redactor: Redactor | None = None) -> None:
+        paths.ensure()
+        self.app = app
+        self.paths = paths
+        self.redactor = redactor or Redactor()
+        self.settings = SettingsStore(paths.settings_file)
+        self.state = AppState(self.settings, availability.probe(), env)
+        self.credentials = Credentials(secrets or KeyringSecretStore(), env, self.redactor)
+        self.bridge = AsyncBridge()
+        # The theme hears of a settings change before the window restyles itself.
+        self.theme = ThemeController(app, self.settings.settings.theme)
+        self.settings.changed.subscribe(lambda settings: self.theme.apply(settings.theme))
+        self.window = MainWindow(self.state, lambda: self.theme.colors)
+        self.window.settings_requested.connect(self.open_settings)
+        self.window.closed.connect(self.shutdown)
+        self.bridge.unhandled_error.connect(lambda text: self.window.statusBar().showMessage(text, 15000))
+        if self.settings.problems:
+            self.window.statusBar().showMessage(" ".join(self.settings.problems), 30000)
+        self.settings_dialog: SettingsDialog | None = None
+        self.bridge.submit(self.credentials.status(), on_result=self.state.set_key_status,
+                           on_error=self._key_lookup_failed)
+
+    def _key_lookup_failed(self, error: BaseException) -> None:
+        self.state.set_key_status(KeyStatus(KeySource.NONE, f"The keychain could not be read "
+                                                            f"({type(error).__name__})."))
+
+    def open_settings(self) -> SettingsDialog:
+        if self.settings_dialog is None or not self.settings_dialog.isVisible():
+            self.settings_dialog = SettingsDialog(self.state, self.credentials, self.bridge, self.window)
+            self.settings_dialog.open()
+        self.settings_dialog.raise_()
+        self.settings_dialog.activateWindow()
+        return self.settings_dialog
+
+    def shutdown(self) -> None:
+        started = time.perf_counter()
+        clean = self.bridge.shutdown()
+        log.info("shut down in %.3f s%s", time.perf_counter() - started, "" if clean else " (forced)")
+
+
+class _ExposeWatcher(QObject):
+    """Calls back once the window is really on screen (its native window is exposed)."""
+
+    def __init__(self, on_exposed: object) -> None:
+        super().__init__()
+        self._on_exposed = on_exposed
+        self._fired = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Expose and not self._fired:
+            window = watched
+            if getattr(window, "isExposed", lambda: False)():
+                self._fired = True
+                QTimer.singleShot(0, self._on_exposed)  # type: ignore[arg-type]
+        return False
+
+
+def run(*, smoke: bool = False) -> int:
+    if not has_display():
+        print(f"{APP_NAME} needs a graphical desktop, and none was found (DISPLAY and WAYLAND_DISPLAY are "
+              "unset). Run it from a desktop session, or on a virtual screen: xvfb-run studio",
+              file=sys.stderr)
+        return 2
+    env = os.environ
+    paths = default_paths(env)
+    paths.ensure()
+    redactor = Redactor()
+    logs.configure(paths.log_file, redactor)
+    log.info("starting %s %s", APP_NAME, __version__)
+    QGuiApplication.setDesktopFileName(APP_ID)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    studio = Studio(app, env, paths, redactor=redactor)
+    wakeup = SignalWakeup(studio.window.close)
+
+    watcher: _ExposeWatcher | None = None
+    if smoke:
+        def exposed() -> None:
+            print("smoke: main window exposed", flush=True)
+            studio.window.close()
+
+        watcher = _ExposeWatcher(exposed)
+    studio.window.show()
+    handle = studio.window.windowHandle()
+    if watcher is not None and handle is not None:
+        handle.installEventFilter(watcher)
+        if handle.isExposed():
+            watcher.eventFilter(handle, QEvent(QEvent.Type.Expose))
+    code = app.exec()
+    wakeup.close()
+    log.info("exited with status %d", code)
+    return code

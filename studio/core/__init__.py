@@ -1,0 +1,1 @@
+"""Qt-free, network-free domain model of the studio."""

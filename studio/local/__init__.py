@@ -1,0 +1,1 @@
+"""The built-in local engine: a Speechmatics-compatible server on loopback."""

@@ -1,0 +1,155 @@
+"""The main window: a sidebar of workspaces, the workspace pages, menus with shortcuts, a status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from studio import APP_NAME, __version__
+from studio.core.settings import Settings, Theme
+from studio.qt.resources import icon
+from studio.qt.shortcuts import ShortcutsDialog
+from studio.qt.status_bar import EngineIndicator
+from studio.qt.theme import Colors
+from studio.qt.workspaces import WORKSPACES, make_workspace
+from studio.services.app_state import AppState
+
+
+class MainWindow(QMainWindow):
+    settings_requested = Signal()
+    #: Emitted once, when the window has closed and the app should shut down.
+    closed = Signal()
+
+    def __init__(self, state: AppState, colors: Callable[[], Colors], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self._colors = colors
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(icon("app", None, 128))
+        self.resize(1100, 720)
+        self.setMinimumSize(720, 480)
+
+        self.sidebar = QListWidget(objectName="Sidebar")
+        self.sidebar.setFixedWidth(176)
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setAccessibleName("Workspaces")
+        self.pages = QStackedWidget()
+        for spec in WORKSPACES:
+            item = QListWidgetItem(spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            item.setToolTip(f"{spec.heading} ({spec.shortcut})")
+            self.sidebar.addItem(item)
+            self.pages.addWidget(make_workspace(spec, QColor(colors().muted)))
+        self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.indicator = EngineIndicator(state, colors, self.statusBar())
+        self.indicator.settings_requested.connect(self.settings_requested)
+        self._build_menus()
+        self._restyle()
+        self.sidebar.setCurrentRow(0)
+        self._unsubscribe = state.settings_store.changed.subscribe(self._settings_changed)
+
+    # -- menus and shortcuts -------------------------------------------------------------------------
+    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: Callable[[], object]) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.settings_action = self._action("&Settings…", QKeySequence.StandardKey.Preferences,
+                                            self.settings_requested.emit)
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        if self.quit_action.shortcut().isEmpty():
+            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        file_menu.addAction(self.quit_action)
+
+        view_menu = menu.addMenu("&View")
+        self.workspace_actions: list[QAction] = []
+        for row, spec in enumerate(WORKSPACES):
+            action = self._action(spec.heading, spec.shortcut,
+                                  lambda row=row: self.sidebar.setCurrentRow(row))
+            view_menu.addAction(action)
+            self.workspace_actions.append(action)
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu("&Theme")
+        self.theme_group = QActionGroup(self)
+        for theme, label in ((Theme.SYSTEM, "Follow the system"), (Theme.LIGHT, "Light"), (Theme.DARK, "Dark")):
+            action = self._action(label, None, lambda theme=theme: self._choose_theme(theme))
+            action.setCheckable(True)
+            action.setChecked(self._state.settings.theme is theme)
+            action.setData(theme.value)
+            self.theme_group.addAction(action)
+            theme_menu.addAction(action)
+
+        help_menu = menu.addMenu("&Help")
+        self.shortcuts_action = self._action("&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents,
+                                             self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self._action(f"&About {APP_NAME}", None, self.show_about))
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        actions = [self.settings_action, self.quit_action, *self.workspace_actions, self.shortcuts_action]
+        return [(a.text().replace("&", ""), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+                for a in actions if not a.shortcut().isEmpty()]
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.shortcut_rows(), self).open()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME}</b> {__version__}<br>Live captions, batch transcription and voice "
+                          "previews on the Speechmatics APIs, with a built-in offline engine.<br>MIT licence.")
+
+    # -- state ---------------------------------------------------------------------------------------
+    def current_workspace(self) -> str:
+        return str(WORKSPACES[self.sidebar.currentRow()].key)
+
+    def _choose_theme(self, theme: Theme) -> None:
+        if theme is not self._state.settings.theme:
+            self._state.save_settings(self._state.settings.replace(theme=theme))
+
+    def _settings_changed(self, settings: Settings) -> None:
+        for action in self.theme_group.actions():
+            action.setChecked(action.data() == settings.theme.value)
+        self._restyle()
+
+    def _restyle(self) -> None:
+        # Called after the theme changed: sidebar icons and the status bar take the palette's colours.
+        colors = self._colors()
+        for row, spec in enumerate(WORKSPACES):
+            item = self.sidebar.item(row)
+            item.setIcon(icon(spec.icon, QColor(colors.text), 40))
+        self.indicator.refresh()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self._unsubscribe()
+        super().closeEvent(event)
+        self.closed.emit()

@@ -1,0 +1,36 @@
+"""Icons from the ``resources/`` folder, tinted to the palette at load time."""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+
+
+@cache
+def resources_dir() -> Path:
+    bundled = getattr(sys, "_MEIPASS", None)  # inside a PyInstaller bundle
+    candidates = [Path(bundled) / "resources"] if bundled else []
+    candidates.append(Path(__file__).resolve().parents[2] / "resources")
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the studio's resources folder is missing from this installation")
+
+
+def icon(name: str, color: QColor | None = None, size: int = 64) -> QIcon:
+    """The SVG icon ``name`` with ``currentColor`` drawn in ``color``."""
+    svg = (resources_dir() / "icons" / f"{name}.svg").read_text(encoding="utf-8")
+    if color is not None:
+        svg = svg.replace("currentColor", color.name())
+    renderer = QSvgRenderer(QByteArray(svg.encode()))
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    renderer.render(painter, QRectF(0, 0, size, size))
+    painter.end()
+    return QIcon(pixmap)

@@ -1,0 +1,156 @@
+"""The Settings dialog: API key, engine and region (or custom on-prem URLs), default language, theme."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.api.endpoints import ENV_BATCH_URL, ENV_RT_URL, ENV_TTS_URL, REGION_LABELS, url_problem
+from studio.core.languages import LANGUAGES
+from studio.core.settings import EngineChoice, Region, Settings, Theme
+from studio.qt.bridge import AsyncBridge
+from studio.qt.settings.api_key import ApiKeySection
+from studio.services.app_state import AppState
+from studio.services.credentials import Credentials
+
+ENGINE_LABELS = {
+    EngineChoice.AUTO: "Automatic (Speechmatics with a key, else built-in)",
+    EngineChoice.LOCAL: "Built-in engine (offline, on this computer)",
+    EngineChoice.SPEECHMATICS: "Speechmatics",
+}
+THEME_LABELS = {Theme.SYSTEM: "Follow the system", Theme.LIGHT: "Light", Theme.DARK: "Dark"}
+
+
+def _combo(items: dict[str, str] | dict[EngineChoice, str] | dict[Region, str] | dict[Theme, str],
+           current: str) -> QComboBox:
+    combo = QComboBox()
+    for value, label in items.items():
+        combo.addItem(label, str(value))
+    combo.setCurrentIndex(max(0, combo.findData(str(current))))
+    return combo
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, state: AppState, credentials: Credentials, bridge: AsyncBridge,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)
+        self._state = state
+        settings = state.settings
+
+        self.api_key = ApiKeySection(state, credentials, bridge, self)
+
+        self.engine_combo = _combo(ENGINE_LABELS, settings.engine)
+        self.region_combo = _combo(REGION_LABELS, settings.region)
+        self.region_combo.setItemText(self.region_combo.findData(Region.CUSTOM.value),
+                                      "Custom URLs (on-premises or a proxy)")
+        self.region_combo.currentIndexChanged.connect(self._region_changed)
+        self.rt_edit = QLineEdit(settings.custom_realtime_url, placeholderText="ws://host:9000/v2")
+        self.batch_edit = QLineEdit(settings.custom_batch_url, placeholderText="http://host:18000/v2")
+        self.tts_edit = QLineEdit(settings.custom_tts_url,
+                                  placeholderText="https://preview.tts.speechmatics.com (default)")
+        self.custom_box = QWidget()
+        custom_form = QFormLayout(self.custom_box)
+        custom_form.setContentsMargins(0, 0, 0, 0)
+        custom_form.addRow("Realtime URL", self.rt_edit)
+        custom_form.addRow("Batch URL", self.batch_edit)
+        custom_form.addRow("Text-to-speech URL", self.tts_edit)
+        self.env_note = QLabel(objectName="SectionHint")
+        self.env_note.setWordWrap(True)
+        overridden = [name for name in (ENV_RT_URL, ENV_BATCH_URL, ENV_TTS_URL) if state.env.get(name)]
+        self.env_note.setText(f"Set in the environment, and used instead: {', '.join(overridden)}."
+                              if overridden else "")
+        self.env_note.setVisible(bool(overridden))
+        local = state.local
+        self.local_label = QLabel(
+            f"Built-in engine: {local.model}" if local.installed else f"Built-in engine: {local.reason}",
+            objectName="SectionHint")
+        if local.missing:
+            self.local_label.setToolTip(f"Missing: {', '.join(local.missing)}")
+        self.local_label.setWordWrap(True)
+
+        engine_box = QGroupBox("Engine")
+        engine_form = QFormLayout(engine_box)
+        engine_form.addRow("Use", self.engine_combo)
+        engine_form.addRow("Speechmatics region", self.region_combo)
+        engine_form.addRow(self.custom_box)
+        engine_form.addRow(self.env_note)
+        engine_form.addRow(self.local_label)
+
+        self.language_combo = _combo(dict(sorted(LANGUAGES.items(), key=lambda item: item[1])),
+                                     settings.language)
+        self.theme_combo = _combo(THEME_LABELS, settings.theme)
+        general_box = QGroupBox("General")
+        general_form = QFormLayout(general_box)
+        general_form.addRow("Default language", self.language_combo)
+        general_form.addRow("Theme", self.theme_combo)
+
+        self.error_label = QLabel(objectName="ErrorText")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.api_key)
+        layout.addWidget(engine_box)
+        layout.addWidget(general_box)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self._region_changed()
+
+    def _region_changed(self) -> None:
+        self.custom_box.setVisible(self.region_combo.currentData() == Region.CUSTOM.value)
+
+    def chosen_settings(self) -> Settings:
+        return self._state.settings.replace(
+            engine=EngineChoice(self.engine_combo.currentData()),
+            region=Region(self.region_combo.currentData()),
+            custom_realtime_url=self.rt_edit.text().strip(),
+            custom_batch_url=self.batch_edit.text().strip(),
+            custom_tts_url=self.tts_edit.text().strip(),
+            language=str(self.language_combo.currentData()),
+            theme=Theme(self.theme_combo.currentData()),
+        )
+
+    def _problem(self, settings: Settings) -> tuple[str, QWidget] | None:
+        if settings.region is not Region.CUSTOM:
+            return None
+        checks = [("realtime", self.rt_edit), ("batch", self.batch_edit)]
+        if settings.custom_tts_url:
+            checks.append(("tts", self.tts_edit))
+        for service, edit in checks:
+            problem = url_problem(service, edit.text())
+            if problem:
+                return problem, edit
+        return None
+
+    def accept(self) -> None:
+        settings = self.chosen_settings()
+        problem = self._problem(settings)
+        if problem:
+            self._show_error(problem[0])
+            problem[1].setFocus()
+            return
+        try:
+            self._state.save_settings(settings)
+        except OSError as exc:
+            self._show_error(f"The settings could not be saved: {exc.strerror or exc}.")
+            return
+        super().accept()
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.show()

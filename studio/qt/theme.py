@@ -1,0 +1,106 @@
+"""Light and dark palettes for the Fusion style, following the OS colour scheme unless the user chose one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from studio.core.settings import Theme
+
+
+@dataclass(frozen=True)
+class Colors:
+    window: str
+    base: str
+    alt_base: str
+    text: str
+    muted: str
+    button: str
+    accent: str
+    accent_text: str
+    border: str
+    sidebar: str
+    ok: str
+    warn: str
+    error: str
+
+
+LIGHT = Colors(window="#f6f7f9", base="#ffffff", alt_base="#f0f2f5", text="#1f2328", muted="#5b6470",
+               button="#ffffff", accent="#2563eb", accent_text="#ffffff", border="#d0d7de",
+               sidebar="#eceff3", ok="#1a7f37", warn="#9a6700", error="#cf222e")
+DARK = Colors(window="#1e2126", base="#16181c", alt_base="#23272e", text="#e6e8eb", muted="#9aa4b0",
+              button="#2a2f37", accent="#4f8cff", accent_text="#ffffff", border="#3a404a",
+              sidebar="#191c20", ok="#3fb950", warn="#d29922", error="#f85149")
+
+
+def is_dark(theme: Theme, app: QApplication) -> bool:
+    if theme is Theme.SYSTEM:
+        return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    return theme is Theme.DARK
+
+
+def palette_for(colors: Colors) -> QPalette:
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for r, value in (
+        (role.Window, colors.window), (role.WindowText, colors.text), (role.Base, colors.base),
+        (role.AlternateBase, colors.alt_base), (role.Text, colors.text), (role.Button, colors.button),
+        (role.ButtonText, colors.text), (role.Highlight, colors.accent),
+        (role.HighlightedText, colors.accent_text), (role.ToolTipBase, colors.base),
+        (role.ToolTipText, colors.text), (role.PlaceholderText, colors.muted), (role.Link, colors.accent),
+        (role.Mid, colors.border), (role.Midlight, colors.border), (role.Dark, colors.border),
+    ):
+        palette.setColor(r, QColor(value))
+    disabled = QPalette.ColorGroup.Disabled
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(disabled, r, QColor(colors.muted))
+    return palette
+
+
+def stylesheet(c: Colors) -> str:
+    return f"""
+    #Sidebar {{ background: {c.sidebar}; border: none; border-right: 1px solid {c.border};
+               padding: 8px 6px; outline: 0; }}
+    #Sidebar::item {{ padding: 10px 10px; border-radius: 8px; margin: 2px 0; color: {c.text}; }}
+    #Sidebar::item:selected {{ background: {c.accent}; color: {c.accent_text}; }}
+    #Sidebar::item:hover:!selected {{ background: {c.alt_base}; }}
+    #EmptyTitle {{ font-size: 20pt; font-weight: 600; color: {c.text}; }}
+    #EmptyBody {{ font-size: 11pt; color: {c.muted}; }}
+    #EmptyNote {{ color: {c.muted}; border: 1px solid {c.border}; border-radius: 8px; padding: 8px 12px;
+                 background: {c.alt_base}; }}
+    #SectionHint {{ color: {c.muted}; }}
+    #ErrorText {{ color: {c.error}; }}
+    #OkText {{ color: {c.ok}; }}
+    QStatusBar {{ border-top: 1px solid {c.border}; }}
+    QStatusBar::item {{ border: none; }}
+    QStatusBar QToolButton {{ border: none; padding: 2px 8px; color: {c.text}; }}
+    QStatusBar QToolButton:hover {{ background: {c.alt_base}; border-radius: 4px; }}
+    """
+
+
+class ThemeController:
+    """Applies the chosen theme and re-applies it when the OS scheme changes under Theme.SYSTEM."""
+
+    def __init__(self, app: QApplication, theme: Theme) -> None:
+        self._app = app
+        self._theme = theme
+        app.setStyle("Fusion")
+        app.styleHints().colorSchemeChanged.connect(self._scheme_changed)
+        self.apply(theme)
+
+    @property
+    def colors(self) -> Colors:
+        return DARK if is_dark(self._theme, self._app) else LIGHT
+
+    def apply(self, theme: Theme) -> None:
+        self._theme = theme
+        colors = self.colors
+        self._app.setPalette(palette_for(colors))
+        self._app.setStyleSheet(stylesheet(colors))
+
+    def _scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
+        if self._theme is Theme.SYSTEM:
+            self.apply(self._theme)

@@ -1,0 +1,44 @@
+"""A centred placeholder that says what a workspace is for while it has nothing to show."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+
+class EmptyState(QWidget):
+    def __init__(self, icon: QIcon, title: str, body: str, note: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        center = Qt.AlignmentFlag.AlignCenter
+        self.icon_label = QLabel(alignment=center)
+        self.icon_label.setPixmap(icon.pixmap(72, 72))
+        self.title_label = QLabel(title, objectName="EmptyTitle", alignment=center)
+        self.body_label = QLabel(body, objectName="EmptyBody", alignment=center)
+        self.note_label = QLabel(note, objectName="EmptyNote", alignment=center)
+        self.note_label.setVisible(bool(note))
+
+        # The labels fill a column of bounded width, so wrapped text gets the height it needs.
+        column = QWidget()
+        column.setMaximumWidth(600)
+        inner = QVBoxLayout(column)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.setSpacing(12)
+        inner.addStretch(2)
+        for label in (self.icon_label, self.title_label, self.body_label, self.note_label):
+            label.setWordWrap(True)
+            inner.addWidget(label)
+        inner.addStretch(3)
+
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(48, 48, 48, 48)
+        outer.addStretch(1)
+        outer.addWidget(column, 4)
+        outer.addStretch(1)
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(body)
+
+    def set_note(self, note: str) -> None:
+        self.note_label.setText(note)
+        self.note_label.setVisible(bool(note))

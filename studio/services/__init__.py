@@ -1,0 +1,1 @@
+"""Asyncio orchestration of the studio's work (no Qt)."""

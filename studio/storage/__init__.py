@@ -1,0 +1,1 @@
+"""Settings, secrets and other persistent state (no Qt)."""

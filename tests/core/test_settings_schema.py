@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from studio.core import settings as schema
+from studio.core.settings import EngineChoice, Region, Settings, Theme
+
+
+def test_defaults_round_trip_through_json_document() -> None:
+    doc = schema.to_dict(Settings())
+    assert doc["version"] == schema.SCHEMA_VERSION
+    assert doc["engine"] == "auto" and doc["region"] == "eu" and doc["theme"] == "system"
+    assert schema.from_dict(doc).settings == Settings()
+
+
+def test_every_field_survives_a_round_trip() -> None:
+    chosen = Settings(engine=EngineChoice.SPEECHMATICS, region=Region.CUSTOM,
+                      custom_realtime_url="ws://box:9000/v2", custom_batch_url="http://box:18000/v2",
+                      custom_tts_url="http://box:8080", language="de", theme=Theme.DARK)
+    assert schema.from_dict(schema.to_dict(chosen)).settings == chosen
+
+
+def test_unversioned_document_is_migrated() -> None:
+    result = schema.from_dict({"region": "us1", "language": "fr"})
+    assert result.settings.region is Region.US
+    assert result.settings.language == "fr"
+    assert result.problems == ()
+
+
+def test_migrations_run_in_order_up_to_the_target() -> None:
+    seen: list[int] = []
+
+    def step(n: int) -> schema.Migration:
+        def apply(data: schema.JsonDict) -> schema.JsonDict:
+            seen.append(n)
+            data[f"step{n}"] = True
+            return data
+        return apply
+
+    out = schema.migrate({"version": 1}, {1: step(1), 2: step(2)}, target=3)
+    assert seen == [1, 2]
+    assert out["version"] == 3 and out["step1"] and out["step2"]
+
+
+def test_missing_migration_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no migration from settings version 1"):
+        schema.migrate({"version": 1}, {}, target=2)
+
+
+def test_bad_values_fall_back_to_defaults_and_are_reported() -> None:
+    result = schema.from_dict({"version": 1, "engine": "quantum", "language": 42, "theme": "dark"})
+    assert result.settings.engine is EngineChoice.AUTO
+    assert result.settings.language == "en"
+    assert result.settings.theme is Theme.DARK
+    assert len(result.problems) == 2
+    assert any("engine" in p for p in result.problems)
+
+
+def test_document_from_a_newer_version_keeps_unknown_keys() -> None:
+    doc = {"version": schema.SCHEMA_VERSION + 1, "language": "ja", "hologram_mode": {"on": True}}
+    result = schema.from_dict(doc)
+    assert result.newer_version == schema.SCHEMA_VERSION + 1
+    assert result.settings.language == "ja"
+    assert schema.to_dict(result.settings)["hologram_mode"] == {"on": True}

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QObject
+from pytestqt.qtbot import QtBot
+from shiboken6 import isValid
+
+from studio.qt.bridge import AsyncBridge
+
+
+@pytest.fixture
+def bridge(qtbot: QtBot) -> Iterator[AsyncBridge]:
+    b = AsyncBridge()
+    yield b
+    b.shutdown()
+
+
+def test_result_arrives_on_the_gui_thread(qtbot: QtBot, bridge: AsyncBridge) -> None:
+    seen: list[tuple[int, bool]] = []
+    loop_thread: list[str] = []
+
+    async def work() -> int:
+        loop_thread.append(threading.current_thread().name)
+        await asyncio.sleep(0)
+        return 42
+
+    bridge.submit(work(), on_result=lambda v: seen.append((v, threading.current_thread() is
+                                                           threading.main_thread())))
+    qtbot.waitUntil(lambda: bool(seen), timeout=2000)
+    assert seen == [(42, True)]
+    assert loop_thread == ["studio-asyncio"]
+
+
+def test_exception_arrives_on_the_gui_thread(qtbot: QtBot, bridge: AsyncBridge) -> None:
+    errors: list[BaseException] = []
+
+    async def work() -> None:
+        raise ValueError("bad input")
+
+    bridge.submit(work(), on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=2000)
+    assert isinstance(errors[0], ValueError) and str(errors[0]) == "bad input"
+
+
+def test_unhandled_error_is_announced(qtbot: QtBot, bridge: AsyncBridge) -> None:
+    async def work() -> None:
+        raise RuntimeError("disk full")
+
+    with qtbot.waitSignal(bridge.unhandled_error, timeout=2000) as blocker:
+        bridge.submit(work())
+    assert blocker.args == ["disk full"]
+
+
+def test_cancel_reaches_the_coroutine(qtbot: QtBot, bridge: AsyncBridge) -> None:
+    started = threading.Event()
+    cancelled_inside = threading.Event()
+    reported: list[str] = []
+
+    async def work() -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled_inside.set()
+            raise
+
+    handle = bridge.submit(work(), on_cancelled=lambda: reported.append("cancelled"))
+    assert started.wait(2)
+    handle.cancel()
+    qtbot.waitUntil(lambda: reported == ["cancelled"], timeout=2000)
+    assert cancelled_inside.is_set()
+    assert handle.done
+
+
+def test_progress_via_to_gui_keeps_order(qtbot: QtBot, bridge: AsyncBridge) -> None:
+    progress: list[tuple[int, bool]] = []
+    report = bridge.to_gui(lambda n: progress.append((n, threading.current_thread() is
+                                                      threading.main_thread())))
+
+    async def work() -> None:
+        for n in range(50):
+            report(n)
+            if n % 10 == 0:
+                await asyncio.sleep(0)
+
+    bridge.submit(work())
+    qtbot.waitUntil(lambda: len(progress) == 50, timeout=2000)
+    assert [n for n, _ in progress] == list(range(50))
+    assert all(on_gui for _, on_gui in progress)
+
+
+def test_results_for_a_destroyed_owner_are_dropped(qtbot: QtBot, bridge: AsyncBridge) -> None:
+    owner = QObject()
+    gate = threading.Event()
+    seen: list[int] = []
+
+    async def work() -> int:
+        await asyncio.to_thread(gate.wait, 2)
+        return 1
+
+    handle = bridge.submit(work(), on_result=seen.append, owner=owner)
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not isValid(owner), timeout=2000)
+    gate.set()
+    qtbot.waitUntil(lambda: handle.done, timeout=2000)
+    # Deliveries are in order: once a later task's result is in, the first one's was considered.
+    later: list[str] = []
+    bridge.submit(asyncio.sleep(0), on_result=lambda _v: later.append("later"))
+    qtbot.waitUntil(lambda: later == ["later"], timeout=2000)
+    assert seen == []
+
+
+def test_shutdown_cancels_running_work_and_joins_the_thread(qtbot: QtBot) -> None:
+    bridge = AsyncBridge()
+    unwound = threading.Event()
+    started = threading.Event()
+
+    async def forever() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            unwound.set()
+
+    bridge.submit(forever())
+    assert started.wait(2)
+    assert bridge.shutdown(timeout=1.0)
+    assert unwound.is_set()
+    assert not any(t.name == "studio-asyncio" for t in threading.enumerate())
+    with pytest.raises(RuntimeError, match="shut down"):
+        bridge.submit(asyncio.sleep(0))
