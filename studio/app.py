@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -73,13 +73,14 @@ class Studio:
     def shutdown(self) -> None:
         started = time.perf_counter()
         clean = self.bridge.shutdown()
+        self.theme.close()
         log.info("shut down in %.3f s%s", time.perf_counter() - started, "" if clean else " (forced)")
 
 
 class _ExposeWatcher(QObject):
     """Calls back once the window is really on screen (its native window is exposed)."""
 
-    def __init__(self, on_exposed: object) -> None:
+    def __init__(self, on_exposed: Callable[[], None]) -> None:
         super().__init__()
         self._on_exposed = on_exposed
         self._fired = False
@@ -89,7 +90,7 @@ class _ExposeWatcher(QObject):
             window = watched
             if getattr(window, "isExposed", lambda: False)():
                 self._fired = True
-                QTimer.singleShot(0, self._on_exposed)  # type: ignore[arg-type]
+                QTimer.singleShot(0, self._on_exposed)
         return False
 
 
@@ -103,7 +104,7 @@ def run(*, smoke: bool = False) -> int:
     paths = default_paths(env)
     paths.ensure()
     redactor = Redactor()
-    logs.configure(paths.log_file, redactor)
+    undo_logging = logs.configure(paths.log_file, redactor)
     log.info("starting %s %s", APP_NAME, __version__)
     QGuiApplication.setDesktopFileName(APP_ID)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -129,4 +130,5 @@ def run(*, smoke: bool = False) -> int:
     code = app.exec()
     wakeup.close()
     log.info("exited with status %d", code)
+    undo_logging()
     return code

@@ -21,7 +21,7 @@ from studio.audio.ring import AudioRing, Frames
 log = logging.getLogger(__name__)
 
 
-class AudioUnavailable(RuntimeError):
+class AudioUnavailableError(RuntimeError):
     """Audio input cannot be used here; the message says why, for the user."""
 
 
@@ -29,9 +29,10 @@ def _sounddevice() -> ModuleType:
     try:
         import sounddevice
     except OSError as exc:  # PortAudio itself is missing
-        raise AudioUnavailable("The PortAudio library is not installed, so no microphone can be used "
+        raise AudioUnavailableError("The PortAudio library is not installed, so no microphone can be used "
                                "(on Debian or Ubuntu: apt install libportaudio2).") from exc
-    return sounddevice
+    module: ModuleType = sounddevice
+    return module
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def list_input_devices() -> list[InputDevice]:
         default_input = sd.default.device[0]
         devices = sd.query_devices()
     except sd.PortAudioError as exc:
-        raise AudioUnavailable(f"The audio system could not list devices ({exc}).") from exc
+        raise AudioUnavailableError(f"The audio system could not list devices ({exc}).") from exc
     return [InputDevice(i, str(d["name"]), int(d["max_input_channels"]), float(d["default_samplerate"]),
                         i == default_input)
             for i, d in enumerate(devices) if int(d["max_input_channels"]) > 0]
@@ -90,7 +91,7 @@ class Capture:
                                         blocksize=self.blocksize, callback=self._callback)
                 stream.start()
             except (sd.PortAudioError, ValueError) as exc:
-                raise AudioUnavailable(f"The input device {self.device or '(default)'} could not be "
+                raise AudioUnavailableError(f"The input device {self.device or '(default)'} could not be "
                                        f"opened: {exc}") from exc
             self._stream = stream
         log.info("capturing from %s at %d Hz, %d channel(s)", self.device or "the default device",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
@@ -40,7 +41,8 @@ class MainWindow(QMainWindow):
         self.resize(1100, 720)
         self.setMinimumSize(720, 480)
 
-        self.sidebar = QListWidget(objectName="Sidebar")
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("Sidebar")
         self.sidebar.setFixedWidth(176)
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setAccessibleName("Workspaces")
@@ -69,7 +71,8 @@ class MainWindow(QMainWindow):
         self._unsubscribe = state.settings_store.changed.subscribe(self._settings_changed)
 
     # -- menus and shortcuts -------------------------------------------------------------------------
-    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: Callable[[], object]) -> QAction:
+    def _action(self, text: str, shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+                slot: Callable[[], object]) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -94,15 +97,14 @@ class MainWindow(QMainWindow):
         view_menu = menu.addMenu("&View")
         self.workspace_actions: list[QAction] = []
         for row, spec in enumerate(WORKSPACES):
-            action = self._action(spec.heading, spec.shortcut,
-                                  lambda row=row: self.sidebar.setCurrentRow(row))
+            action = self._action(spec.heading, spec.shortcut, partial(self.sidebar.setCurrentRow, row))
             view_menu.addAction(action)
             self.workspace_actions.append(action)
         view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
         self.theme_group = QActionGroup(self)
         for theme, label in ((Theme.SYSTEM, "Follow the system"), (Theme.LIGHT, "Light"), (Theme.DARK, "Dark")):
-            action = self._action(label, None, lambda theme=theme: self._choose_theme(theme))
+            action = self._action(label, None, partial(self._choose_theme, theme))
             action.setCheckable(True)
             action.setChecked(self._state.settings.theme is theme)
             action.setData(theme.value)

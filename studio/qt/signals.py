@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QSocketNotifier
 class SignalWakeup(QObject):
     """Python notes the signal in a socket; Qt sees the socket become readable and calls ``on_signal``."""
 
-    def __init__(self, on_signal: Callable[[], None], parent: QObject | None = None) -> None:
+    def __init__(self, on_signal: Callable[[], object], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._reader, self._writer = socket.socketpair()
         self._reader.setblocking(False)

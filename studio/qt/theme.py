@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -88,7 +88,7 @@ class ThemeController:
         self._app = app
         self._theme = theme
         app.setStyle("Fusion")
-        app.styleHints().colorSchemeChanged.connect(self._scheme_changed)
+        self._connection = app.styleHints().colorSchemeChanged.connect(self._scheme_changed)
         self.apply(theme)
 
     @property
@@ -100,6 +100,9 @@ class ThemeController:
         colors = self.colors
         self._app.setPalette(palette_for(colors))
         self._app.setStyleSheet(stylesheet(colors))
+
+    def close(self) -> None:
+        QObject.disconnect(self._connection)
 
     def _scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
         if self._theme is Theme.SYSTEM:

@@ -7,6 +7,7 @@ thread; the GUI reaches them through the bridge and never waits on the keychain 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 
 from studio.api.endpoints import ENV_API_KEY
@@ -14,19 +15,21 @@ from studio.core.redaction import Redactor
 from studio.services.engine import KeySource, KeyStatus
 from studio.storage.secrets import SecretStore, SecretStoreError
 
+log = logging.getLogger(__name__)
 
-class InvalidKey(ValueError):
+
+class InvalidKeyError(ValueError):
     """The text entered cannot be an API key."""
 
 
 def clean_key(text: str) -> str:
     key = text.strip()
     if not key:
-        raise InvalidKey("Paste an API key first.")
+        raise InvalidKeyError("Paste an API key first.")
     if any(ch.isspace() for ch in key):
-        raise InvalidKey("An API key has no spaces or line breaks in it.")
+        raise InvalidKeyError("An API key has no spaces or line breaks in it.")
     if len(key) < 16:
-        raise InvalidKey("That is too short to be an API key.")
+        raise InvalidKeyError("That is too short to be an API key.")
     return key
 
 
@@ -60,12 +63,14 @@ class Credentials:
         return KeyStatus(KeySource.KEYCHAIN if key else KeySource.NONE)
 
     async def save(self, text: str) -> KeyStatus:
-        """Store a new or replacement key. Raises ``InvalidKey`` or ``SecretStoreError``."""
+        """Store a new or replacement key. Raises ``InvalidKeyError`` or ``SecretStoreError``."""
         key = clean_key(text)
         self._redactor.add(key)
         await asyncio.to_thread(self._store.set_api_key, key)
+        log.info("API key stored in %s", await asyncio.to_thread(self._store.describe))
         return await self.status()
 
     async def remove(self) -> KeyStatus:
         await asyncio.to_thread(self._store.delete_api_key)
+        log.info("API key removed from the keychain")
         return await self.status()

@@ -2,7 +2,7 @@
 
 ``KeyringSecretStore`` uses the ``keyring`` package with whatever secure backend the platform offers
 (Secret Service on Linux, Keychain on macOS, Credential Locker on Windows). When there is none, or only
-an insecure one (a plain-text or base64 file), every operation raises ``KeychainUnavailable`` with a
+an insecure one (a plain-text or base64 file), every operation raises ``KeychainUnavailableError`` with a
 message for the user; the key is never written anywhere else. Messages never contain the key.
 """
 
@@ -25,7 +25,7 @@ class SecretStoreError(Exception):
     """The keychain could not do what was asked."""
 
 
-class KeychainUnavailable(SecretStoreError):
+class KeychainUnavailableError(SecretStoreError):
     """There is no secure keychain to keep the key in."""
 
 
@@ -61,13 +61,13 @@ class KeyringSecretStore:
 
             self._backend = keyring.get_keyring()
         if not _is_secure(self._backend):
-            raise KeychainUnavailable(NO_KEYCHAIN)
+            raise KeychainUnavailableError(NO_KEYCHAIN)
         return self._backend
 
     def describe(self) -> str:
         try:
             backend = self._keyring()
-        except KeychainUnavailable:
+        except KeychainUnavailableError:
             return "no keychain"
         return str(getattr(backend, "name", type(backend).__name__))
 
@@ -80,7 +80,7 @@ class KeyringSecretStore:
         except PasswordDeleteError:
             return None
         except NoKeyringError:
-            raise KeychainUnavailable(NO_KEYCHAIN) from None
+            raise KeychainUnavailableError(NO_KEYCHAIN) from None
         except (KeyringError, Exception) as exc:  # D-Bus errors may escape keyring's wrappers
             # Only the exception's type is reported: its text is the backend's and is not ours to trust.
             log.warning("keychain %s failed: %s", what, type(exc).__name__)

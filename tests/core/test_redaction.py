@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from studio.core.redaction import MASK, Redactor
 
 
@@ -31,3 +33,25 @@ def test_short_values_are_not_registered() -> None:
     redactor.add("")
     redactor.add(None)
     assert redactor.redact("a cat sat") == "a cat sat"
+
+
+def test_log_records_are_redacted_for_every_handler(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from studio import logs
+
+    redactor = Redactor()
+    redactor.add("known-secret-value-123")
+    undo = logs.configure(None, redactor, level=logging.DEBUG)
+    try:
+        caplog.set_level(logging.DEBUG)
+        log = logging.getLogger("studio.test")
+        log.info("key %s", "known-secret-value-123")
+        try:
+            raise RuntimeError("failed with known-secret-value-123")
+        except RuntimeError:
+            log.exception("boom")
+    finally:
+        undo()
+    assert "known-secret-value-123" not in caplog.text
+    assert caplog.text.count(MASK) >= 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio.storage.secrets import NO_KEYCHAIN, KeychainUnavailable, SecretStoreError
+from studio.storage.secrets import NO_KEYCHAIN, KeychainUnavailableError, SecretStoreError
 
 
 class MemorySecretStore:
@@ -14,7 +14,7 @@ class MemorySecretStore:
 
     def _check(self) -> None:
         if self.unavailable:
-            raise KeychainUnavailable(NO_KEYCHAIN)
+            raise KeychainUnavailableError(NO_KEYCHAIN)
 
     def describe(self) -> str:
         return "memory"

@@ -6,9 +6,9 @@ import pytest
 
 from studio.api.endpoints import ENV_API_KEY
 from studio.core.redaction import MASK, Redactor
-from studio.services.credentials import Credentials, InvalidKey
+from studio.services.credentials import Credentials, InvalidKeyError
 from studio.services.engine import KeySource
-from studio.storage.secrets import KeychainUnavailable, KeyringSecretStore, SecretStoreError
+from studio.storage.secrets import KeychainUnavailableError, KeyringSecretStore, SecretStoreError
 from tests.fakes.secrets import MemorySecretStore
 
 KEY = "cred-test-key-0123456789abcdef"
@@ -41,7 +41,7 @@ def test_keychain_key_is_used_and_registered_for_redaction() -> None:
 ])
 def test_invalid_keys_are_refused_before_the_keychain(text: str, message: str) -> None:
     store = MemorySecretStore()
-    with pytest.raises(InvalidKey, match=message):
+    with pytest.raises(InvalidKeyError, match=message):
         run(Credentials(store, {}, Redactor()).save(text))
     assert store.calls == []
 
@@ -50,7 +50,7 @@ def test_unavailable_keychain_is_a_status_not_a_crash() -> None:
     status = run(Credentials(MemorySecretStore(unavailable=True), {}, Redactor()).status())
     assert status.source is KeySource.NONE
     assert "No system keychain" in status.problem
-    with pytest.raises(KeychainUnavailable):
+    with pytest.raises(KeychainUnavailableError):
         run(Credentials(MemorySecretStore(unavailable=True), {}, Redactor()).save(KEY))
 
 

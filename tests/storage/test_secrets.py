@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from keyring.backends import fail
 
-from studio.storage.secrets import ACCOUNT, SERVICE, KeychainUnavailable, KeyringSecretStore
+from studio.storage.secrets import ACCOUNT, SERVICE, KeychainUnavailableError, KeyringSecretStore
 
 KEY_1 = "test-key-aaaaaaaaaaaaaaaaaaaaaaaa"
 KEY_2 = "test-key-bbbbbbbbbbbbbbbbbbbbbbbb"
@@ -54,9 +54,9 @@ def test_no_secure_keychain_refuses_and_writes_nothing(backend: Any, tmp_path: P
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     store = KeyringSecretStore(backend)
-    with pytest.raises(KeychainUnavailable, match="No system keychain is available"):
+    with pytest.raises(KeychainUnavailableError, match="No system keychain is available"):
         store.set_api_key(KEY_1)
-    with pytest.raises(KeychainUnavailable):
+    with pytest.raises(KeychainUnavailableError):
         store.get_api_key()
     assert store.describe() == "no keychain"
     assert getattr(backend, "written", {}) == {}

@@ -19,14 +19,15 @@ from shiboken6 import isValid
 
 from studio.api.endpoints import ENV_API_KEY
 from studio.qt.bridge import AsyncBridge
+from studio.qt.widgets.labels import make_label
 from studio.services.app_state import AppState
-from studio.services.credentials import Credentials, InvalidKey, clean_key
+from studio.services.credentials import Credentials, InvalidKeyError, clean_key
 from studio.services.engine import KeySource, KeyStatus
 from studio.storage.secrets import SecretStoreError
 
 
 def describe_failure(error: BaseException) -> str:
-    if isinstance(error, SecretStoreError | InvalidKey):
+    if isinstance(error, SecretStoreError | InvalidKeyError):
         return str(error)
     return f"The keychain could not be reached ({type(error).__name__})."
 
@@ -53,9 +54,8 @@ class ApiKeySection(QGroupBox):
         self.remove_button.clicked.connect(self.remove_key)
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
-        hint = QLabel("The key is kept in the system keychain only — never in a settings file or a log.",
-                      objectName="SectionHint")
-        hint.setWordWrap(True)
+        hint = make_label("The key is kept in the system keychain only — never in a settings file or a log.",
+                          "SectionHint", wrap=True)
 
         row = QHBoxLayout()
         row.addWidget(self.key_edit, 1)
@@ -74,6 +74,11 @@ class ApiKeySection(QGroupBox):
         self._busy = False
         self._render(state.key)
         self._run(credentials.status(), "")
+
+    @property
+    def busy(self) -> bool:
+        """True while a keychain operation is under way."""
+        return self._busy
 
     def _toggle_echo(self, shown: bool) -> None:
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
@@ -107,7 +112,7 @@ class ApiKeySection(QGroupBox):
     def save_key(self) -> None:
         try:
             clean_key(self.key_edit.text())
-        except InvalidKey as exc:
+        except InvalidKeyError as exc:
             self._message(str(exc), error=True)
             return
         self._run(self._credentials.save(self.key_edit.text()), "Saved in the system keychain.")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -19,8 +21,11 @@ from studio.core.languages import LANGUAGES
 from studio.core.settings import EngineChoice, Region, Settings, Theme
 from studio.qt.bridge import AsyncBridge
 from studio.qt.settings.api_key import ApiKeySection
+from studio.qt.widgets.labels import make_label
 from studio.services.app_state import AppState
 from studio.services.credentials import Credentials
+
+K = TypeVar("K", bound=str)
 
 ENGINE_LABELS = {
     EngineChoice.AUTO: "Automatic (Speechmatics with a key, else built-in)",
@@ -30,8 +35,7 @@ ENGINE_LABELS = {
 THEME_LABELS = {Theme.SYSTEM: "Follow the system", Theme.LIGHT: "Light", Theme.DARK: "Dark"}
 
 
-def _combo(items: dict[str, str] | dict[EngineChoice, str] | dict[Region, str] | dict[Theme, str],
-           current: str) -> QComboBox:
+def _combo(items: Mapping[K, str], current: str) -> QComboBox:
     combo = QComboBox()
     for value, label in items.items():
         combo.addItem(label, str(value))
@@ -65,19 +69,17 @@ class SettingsDialog(QDialog):
         custom_form.addRow("Realtime URL", self.rt_edit)
         custom_form.addRow("Batch URL", self.batch_edit)
         custom_form.addRow("Text-to-speech URL", self.tts_edit)
-        self.env_note = QLabel(objectName="SectionHint")
-        self.env_note.setWordWrap(True)
+        self.env_note = make_label("", "SectionHint", wrap=True)
         overridden = [name for name in (ENV_RT_URL, ENV_BATCH_URL, ENV_TTS_URL) if state.env.get(name)]
         self.env_note.setText(f"Set in the environment, and used instead: {', '.join(overridden)}."
                               if overridden else "")
         self.env_note.setVisible(bool(overridden))
         local = state.local
-        self.local_label = QLabel(
+        self.local_label = make_label(
             f"Built-in engine: {local.model}" if local.installed else f"Built-in engine: {local.reason}",
-            objectName="SectionHint")
+            "SectionHint", wrap=True)
         if local.missing:
             self.local_label.setToolTip(f"Missing: {', '.join(local.missing)}")
-        self.local_label.setWordWrap(True)
 
         engine_box = QGroupBox("Engine")
         engine_form = QFormLayout(engine_box)
@@ -95,8 +97,7 @@ class SettingsDialog(QDialog):
         general_form.addRow("Default language", self.language_combo)
         general_form.addRow("Theme", self.theme_combo)
 
-        self.error_label = QLabel(objectName="ErrorText")
-        self.error_label.setWordWrap(True)
+        self.error_label = make_label("", "ErrorText", wrap=True)
         self.error_label.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)

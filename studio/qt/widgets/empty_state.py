@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from studio.qt.widgets.labels import make_label
 
 
 class EmptyState(QWidget):
@@ -12,11 +14,11 @@ class EmptyState(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         center = Qt.AlignmentFlag.AlignCenter
-        self.icon_label = QLabel(alignment=center)
+        self.icon_label = make_label(align=center)
         self.icon_label.setPixmap(icon.pixmap(72, 72))
-        self.title_label = QLabel(title, objectName="EmptyTitle", alignment=center)
-        self.body_label = QLabel(body, objectName="EmptyBody", alignment=center)
-        self.note_label = QLabel(note, objectName="EmptyNote", alignment=center)
+        self.title_label = make_label(title, "EmptyTitle", align=center)
+        self.body_label = make_label(body, "EmptyBody", align=center)
+        self.note_label = make_label(note, "EmptyNote", align=center)
         self.note_label.setVisible(bool(note))
 
         # The labels fill a column of bounded width, so wrapped text gets the height it needs.

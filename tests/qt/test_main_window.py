@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from studio.api.endpoints import ENV_API_KEY, ENV_RT_URL
+from studio.core.settings import Region, Theme
+from studio.qt.theme import DARK, LIGHT
+from studio.qt.widgets.empty_state import EmptyState
+from studio.services.engine import KeySource
+from tests.fakes.secrets import MemorySecretStore
+from tests.qt.conftest import StudioFactory
+
+KEY = "window-test-key-0123456789"
+
+
+def test_three_workspaces_each_say_what_they_will_do(qtbot: QtBot, make_studio: StudioFactory) -> None:
+    window = make_studio().window
+    window.show()
+    qtbot.waitExposed(window)
+    titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+    assert titles == ["Live", "Batch", "Voices"]
+    headings = []
+    for row in range(3):
+        window.sidebar.setCurrentRow(row)
+        page = window.pages.currentWidget()
+        assert isinstance(page, EmptyState)
+        headings.append(page.title_label.text())
+        assert len(page.body_label.text()) > 80
+        assert "Not available in this build yet" in page.note_label.text()
+    assert headings == ["Live captions", "Batch transcription", "Voice previews"]
+    voices = window.pages.widget(2)
+    assert isinstance(voices, EmptyState)
+    assert "Sarah, Theo, Megan or Jack" in voices.body_label.text()
+
+
+def test_shortcuts_switch_workspaces(qtbot: QtBot, make_studio: StudioFactory) -> None:
+    window = make_studio().window
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_workspace() == "voices"
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_workspace() == "batch"
+    rows = dict(window.shortcut_rows())
+    assert rows["Live captions"] == "Ctrl+1"
+    assert rows["Settings…"] and rows["Quit"] == "Ctrl+Q"
+
+
+def test_status_bar_without_a_key_shows_the_built_in_engine(make_studio: StudioFactory) -> None:
+    studio = make_studio()
+    assert studio.state.key.source is KeySource.NONE
+    assert studio.window.indicator.engine_button.text() == "● Built-in engine: not installed yet"
+    assert studio.window.indicator.key_button.text() == "No API key"
+
+
+def test_status_bar_with_a_stored_key_shows_speechmatics(make_studio: StudioFactory) -> None:
+    studio = make_studio(secrets=MemorySecretStore(KEY))
+    assert studio.window.indicator.engine_button.text() == "● Speechmatics EU"
+    assert studio.window.indicator.key_button.text() == "API key set (system keychain)"
+    studio.state.save_settings(studio.state.settings.replace(region=Region.US))
+    assert studio.window.indicator.engine_button.text() == "● Speechmatics US"
+    assert "wss://us.rt.speechmatics.com/v2" in studio.window.indicator.engine_button.toolTip()
+
+
+def test_status_bar_with_environment_key_and_url(make_studio: StudioFactory) -> None:
+    studio = make_studio(env={ENV_API_KEY: KEY, ENV_RT_URL: "ws://onprem.lan:9000/v2"})
+    assert studio.window.indicator.key_button.text() == f"API key set ({ENV_API_KEY})"
+    assert studio.window.indicator.engine_button.text() == "● Speechmatics via environment (onprem.lan:9000)"
+
+
+def test_status_bar_tells_when_there_is_no_keychain(make_studio: StudioFactory) -> None:
+    studio = make_studio(secrets=MemorySecretStore(unavailable=True))
+    assert studio.window.indicator.key_button.text() == "No keychain"
+    assert "No system keychain is available" in studio.window.indicator.key_button.toolTip()
+
+
+def test_theme_menu_switches_palettes_and_persists(qapp: QApplication, make_studio: StudioFactory) -> None:
+    studio = make_studio()
+    dark_action = next(a for a in studio.window.theme_group.actions() if a.data() == "dark")
+    dark_action.trigger()
+    assert studio.state.settings.theme is Theme.DARK
+    assert qapp.palette().color(QPalette.ColorRole.Window).name() == DARK.window
+    assert '"theme": "dark"' in studio.paths.settings_file.read_text()
+    light_action = next(a for a in studio.window.theme_group.actions() if a.data() == "light")
+    light_action.trigger()
+    assert qapp.palette().color(QPalette.ColorRole.Window).name() == LIGHT.window
+    assert light_action.isChecked() and not dark_action.isChecked()
+
+
+def test_settings_problems_are_shown_in_the_status_bar(make_studio: StudioFactory) -> None:
+    import os
+
+    from studio.storage.paths import default_paths
+
+    paths = default_paths({"STUDIO_HOME": os.environ["STUDIO_HOME"]})
+    paths.ensure()
+    paths.settings_file.write_text("not json at all")
+    studio = make_studio()
+    assert "settings.json.broken" in studio.window.statusBar().currentMessage()
