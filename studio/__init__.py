@@ -1,11 +1,6 @@
 """Transcription Studio: live captions, batch transcription and voice previews on the Speechmatics APIs."""
 
-from importlib.metadata import PackageNotFoundError, version
-
 APP_NAME = "Transcription Studio"
 APP_ID = "transcription-studio"
-
-try:
-    __version__ = version(APP_ID)
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+# The one place the version is written (pyproject.toml reads it from here); no importlib.metadata at start-up.
+__version__ = "0.1.0"

@@ -1,7 +1,8 @@
 """Composition root: builds the stores, services, bridge and main window, and wires them together.
 
 Nothing else in the studio constructs these objects; tests build a ``Studio`` with their own paths,
-environment and secret store.
+environment and secret store. Start-up does the least it can before the window is on screen: the asyncio
+bridge, the keychain lookup and the Settings dialog are made when first needed or once the window shows.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -19,17 +21,19 @@ from PySide6.QtWidgets import QApplication
 from studio import APP_ID, APP_NAME, __version__, logs
 from studio.core.redaction import Redactor
 from studio.local import availability
-from studio.qt.bridge import AsyncBridge
 from studio.qt.main_window import MainWindow
-from studio.qt.settings.dialog import SettingsDialog
 from studio.qt.signals import SignalWakeup, has_display
 from studio.qt.theme import ThemeController
 from studio.services.app_state import AppState
-from studio.services.credentials import Credentials
 from studio.services.engine import KeySource, KeyStatus
 from studio.storage.paths import Paths, default_paths
 from studio.storage.secrets import KeyringSecretStore, SecretStore
 from studio.storage.settings_store import SettingsStore
+
+if TYPE_CHECKING:
+    from studio.qt.bridge import AsyncBridge
+    from studio.qt.settings.dialog import SettingsDialog
+    from studio.services.credentials import Credentials
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +47,46 @@ class Studio:
         self.redactor = redactor or Redactor()
         self.settings = SettingsStore(paths.settings_file)
         self.state = AppState(self.settings, availability.probe(), env)
-        self.credentials = Credentials(secrets or KeyringSecretStore(), env, self.redactor)
-        self.bridge = AsyncBridge()
+        self._secrets = secrets
+        self._env = env
+        self._credentials: Credentials | None = None
+        self._bridge: AsyncBridge | None = None
+        self._started = False
         # The theme hears of a settings change before the window restyles itself.
         self.theme = ThemeController(app, self.settings.settings.theme)
         self.settings.changed.subscribe(lambda settings: self.theme.apply(settings.theme))
         self.window = MainWindow(self.state, lambda: self.theme.colors)
         self.window.settings_requested.connect(self.open_settings)
         self.window.closed.connect(self.shutdown)
-        self.bridge.unhandled_error.connect(lambda text: self.window.statusBar().showMessage(text, 15000))
         if self.settings.problems:
             self.window.statusBar().showMessage(" ".join(self.settings.problems), 30000)
         self.settings_dialog: SettingsDialog | None = None
+
+    @property
+    def credentials(self) -> Credentials:
+        if self._credentials is None:
+            from studio.services.credentials import Credentials  # asyncio: not needed before the window shows
+
+            store = self._secrets if self._secrets is not None else KeyringSecretStore()
+            self._credentials = Credentials(store, self._env, self.redactor)
+        return self._credentials
+
+    @property
+    def bridge(self) -> AsyncBridge:
+        if self._bridge is None:
+            from studio.qt.bridge import AsyncBridge
+
+            self._bridge = AsyncBridge()
+            self._bridge.unhandled_error.connect(
+                lambda text: self.window.statusBar().showMessage(text, 15000))
+        return self._bridge
+
+    def start(self) -> None:
+        """What can wait until the window is on screen: keyboard shortcuts and the keychain lookup."""
+        if self._started:
+            return
+        self._started = True
+        self.window.install_shortcuts()
         self.bridge.submit(self.credentials.status(), on_result=self.state.set_key_status,
                            on_error=self._key_lookup_failed)
 
@@ -63,6 +95,8 @@ class Studio:
                                                             f"({type(error).__name__})."))
 
     def open_settings(self) -> SettingsDialog:
+        from studio.qt.settings.dialog import SettingsDialog
+
         if self.settings_dialog is None or not self.settings_dialog.isVisible():
             self.settings_dialog = SettingsDialog(self.state, self.credentials, self.bridge, self.window)
             self.settings_dialog.open()
@@ -72,13 +106,13 @@ class Studio:
 
     def shutdown(self) -> None:
         started = time.perf_counter()
-        clean = self.bridge.shutdown()
+        clean = self._bridge.shutdown() if self._bridge is not None else True
         self.theme.close()
         log.info("shut down in %.3f s%s", time.perf_counter() - started, "" if clean else " (forced)")
 
 
 class _ExposeWatcher(QObject):
-    """Calls back once the window is really on screen (its native window is exposed)."""
+    """Calls back once, when the window is really on screen (its native window is exposed)."""
 
     def __init__(self, on_exposed: Callable[[], None]) -> None:
         super().__init__()
@@ -86,11 +120,10 @@ class _ExposeWatcher(QObject):
         self._fired = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Expose and not self._fired:
-            window = watched
-            if getattr(window, "isExposed", lambda: False)():
-                self._fired = True
-                QTimer.singleShot(0, self._on_exposed)
+        exposed = event.type() == QEvent.Type.Expose and getattr(watched, "isExposed", lambda: False)()
+        if exposed and not self._fired:
+            self._fired = True
+            QTimer.singleShot(0, self._on_exposed)
         return False
 
 
@@ -106,6 +139,9 @@ def run(*, smoke: bool = False) -> int:
     redactor = Redactor()
     undo_logging = logs.configure(paths.log_file, redactor)
     log.info("starting %s %s", APP_NAME, __version__)
+    # One look on every platform; palettes are the theme's. Set before the application exists, which is
+    # cheaper than replacing the style afterwards.
+    os.environ.setdefault("QT_STYLE_OVERRIDE", "Fusion")
     QGuiApplication.setDesktopFileName(APP_ID)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -114,16 +150,17 @@ def run(*, smoke: bool = False) -> int:
     studio = Studio(app, env, paths, redactor=redactor)
     wakeup = SignalWakeup(studio.window.close)
 
-    watcher: _ExposeWatcher | None = None
-    if smoke:
-        def exposed() -> None:
+    def exposed() -> None:
+        if smoke:
             print("smoke: main window exposed", flush=True)
             studio.window.close()
+        else:
+            studio.start()
 
-        watcher = _ExposeWatcher(exposed)
+    watcher = _ExposeWatcher(exposed)
     studio.window.show()
     handle = studio.window.windowHandle()
-    if watcher is not None and handle is not None:
+    if handle is not None:
         handle.installEventFilter(watcher)
         if handle.isExposed():
             watcher.eventFilter(handle, QEvent(QEvent.Type.Expose))

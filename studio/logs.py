@@ -1,4 +1,4 @@
-"""Logging for the whole studio: a rotating file under the log directory, every record redacted.
+"""Logging for the whole studio: a file under the log directory (rotated at start-up), every record redacted.
 
 Redaction happens when a record is created (a log-record factory), so every handler, including ones
 added later by tools or tests, only ever sees the masked text.
@@ -7,7 +7,6 @@ added later by tools or tests, only ever sees the masked text.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,17 @@ def redacting_factory(redactor: Redactor,
     return make
 
 
+def rotate(log_file: Path, max_bytes: int = 2_000_000, keep: int = 3) -> None:
+    """Moves a large log aside (studio.log.1, .2, ...) before a session starts writing."""
+    if not log_file.exists() or log_file.stat().st_size <= max_bytes:
+        return
+    for index in range(keep - 1, 0, -1):
+        older = log_file.with_name(f"{log_file.name}.{index}")
+        if older.exists():
+            older.replace(log_file.with_name(f"{log_file.name}.{index + 1}"))
+    log_file.replace(log_file.with_name(f"{log_file.name}.1"))
+
+
 def configure(log_file: Path | None, redactor: Redactor, level: int = logging.INFO) -> Callable[[], None]:
     """Sets up redaction and the studio's handlers; returns a function that undoes it (for tests)."""
     root = logging.getLogger()
@@ -47,8 +57,8 @@ def configure(log_file: Path | None, redactor: Redactor, level: int = logging.IN
     handlers: list[logging.Handler] = [console]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.handlers.RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=3,
-                                                             encoding="utf-8"))
+        rotate(log_file)
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     for handler in handlers:
         handler.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(handler)

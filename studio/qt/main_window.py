@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QWidget,
 )
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
 from studio import APP_NAME, __version__
 from studio.core.settings import Settings, Theme
 from studio.qt.resources import icon
-from studio.qt.shortcuts import ShortcutsDialog
 from studio.qt.status_bar import EngineIndicator
 from studio.qt.theme import Colors
 from studio.qt.workspaces import WORKSPACES, make_workspace
@@ -47,13 +45,14 @@ class MainWindow(QMainWindow):
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setAccessibleName("Workspaces")
         self.pages = QStackedWidget()
+        # A workspace page is built the first time it is shown; until then a blank stands in for it.
+        self._built: dict[int, QWidget] = {}
         for spec in WORKSPACES:
             item = QListWidgetItem(spec.title)
-            item.setData(Qt.ItemDataRole.UserRole, spec.key)
             item.setToolTip(f"{spec.heading} ({spec.shortcut})")
             self.sidebar.addItem(item)
-            self.pages.addWidget(make_workspace(spec, QColor(colors().muted)))
-        self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
+            self.pages.addWidget(QWidget())
+        self.sidebar.currentRowChanged.connect(self._show_page)
 
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -71,40 +70,51 @@ class MainWindow(QMainWindow):
         self._unsubscribe = state.settings_store.changed.subscribe(self._settings_changed)
 
     # -- menus and shortcuts -------------------------------------------------------------------------
-    def _action(self, text: str, shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
-                slot: Callable[[], object]) -> QAction:
+    Keys = QKeySequence.StandardKey | str
+
+    def _action(self, text: str, slot: Callable[[], object], keys: tuple[Keys, ...] = ()) -> QAction:
+        """An action of the window; its shortcut (the first of ``keys`` the platform defines) is set by
+        ``install_shortcuts``, after the window is on screen, because key sequences build Qt's large enum
+        namespace, which is slow to create."""
         action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
+        if keys:
+            self._pending_shortcuts.append((action, keys))
         return action
 
+    def install_shortcuts(self) -> None:
+        for action, keys in self._pending_shortcuts:
+            for key in keys:
+                sequence = QKeySequence(key)
+                if not sequence.isEmpty():
+                    action.setShortcut(sequence)
+                    break
+        self._pending_shortcuts.clear()
+
     def _build_menus(self) -> None:
+        self._pending_shortcuts: list[tuple[QAction, tuple[MainWindow.Keys, ...]]] = []
+        standard = QKeySequence.StandardKey
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        self.settings_action = self._action("&Settings…", QKeySequence.StandardKey.Preferences,
-                                            self.settings_requested.emit)
-        if self.settings_action.shortcut().isEmpty():
-            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action = self._action("&Settings…", self.settings_requested.emit,
+                                            (standard.Preferences, "Ctrl+,"))
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
-        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
-        if self.quit_action.shortcut().isEmpty():
-            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action = self._action("&Quit", self.close, (standard.Quit, "Ctrl+Q"))
         file_menu.addAction(self.quit_action)
 
         view_menu = menu.addMenu("&View")
         self.workspace_actions: list[QAction] = []
         for row, spec in enumerate(WORKSPACES):
-            action = self._action(spec.heading, spec.shortcut, partial(self.sidebar.setCurrentRow, row))
+            action = self._action(spec.heading, partial(self.sidebar.setCurrentRow, row), (spec.shortcut,))
             view_menu.addAction(action)
             self.workspace_actions.append(action)
         view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
         self.theme_group = QActionGroup(self)
         for theme, label in ((Theme.SYSTEM, "Follow the system"), (Theme.LIGHT, "Light"), (Theme.DARK, "Dark")):
-            action = self._action(label, None, partial(self._choose_theme, theme))
+            action = self._action(label, partial(self._choose_theme, theme))
             action.setCheckable(True)
             action.setChecked(self._state.settings.theme is theme)
             action.setData(theme.value)
@@ -112,10 +122,10 @@ class MainWindow(QMainWindow):
             theme_menu.addAction(action)
 
         help_menu = menu.addMenu("&Help")
-        self.shortcuts_action = self._action("&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents,
-                                             self.show_shortcuts)
+        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts,
+                                             (standard.HelpContents, "F1"))
         help_menu.addAction(self.shortcuts_action)
-        help_menu.addAction(self._action(f"&About {APP_NAME}", None, self.show_about))
+        help_menu.addAction(self._action(f"&About {APP_NAME}", self.show_about))
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         actions = [self.settings_action, self.quit_action, *self.workspace_actions, self.shortcuts_action]
@@ -123,14 +133,38 @@ class MainWindow(QMainWindow):
                 for a in actions if not a.shortcut().isEmpty()]
 
     def show_shortcuts(self) -> None:
+        from studio.qt.shortcuts import ShortcutsDialog
+
         ShortcutsDialog(self.shortcut_rows(), self).open()
 
     def show_about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(self, f"About {APP_NAME}",
                           f"<b>{APP_NAME}</b> {__version__}<br>Live captions, batch transcription and voice "
                           "previews on the Speechmatics APIs, with a built-in offline engine.<br>MIT licence.")
 
     # -- state ---------------------------------------------------------------------------------------
+    def _show_page(self, row: int) -> None:
+        if row not in self._built:
+            page = make_workspace(WORKSPACES[row], QColor(self._colors().muted))
+            blank = self.pages.widget(row)
+            self.pages.insertWidget(row, page)
+            if blank is not None:
+                self.pages.removeWidget(blank)
+                blank.deleteLater()
+            self._built[row] = page
+        self.pages.setCurrentIndex(row)
+
+    def page(self, key: str) -> QWidget:
+        """The workspace page for ``key``, built if it was not yet."""
+        row = next(i for i, spec in enumerate(WORKSPACES) if spec.key == key)
+        if row not in self._built:
+            current = self.sidebar.currentRow()
+            self._show_page(row)
+            self.pages.setCurrentIndex(current)
+        return self._built[row]
+
     def current_workspace(self) -> str:
         return str(WORKSPACES[self.sidebar.currentRow()].key)
 
@@ -149,6 +183,10 @@ class MainWindow(QMainWindow):
         for row, spec in enumerate(WORKSPACES):
             item = self.sidebar.item(row)
             item.setIcon(icon(spec.icon, QColor(colors.text), 40))
+        for page in self._built.values():
+            restyle = getattr(page, "restyle", None)
+            if restyle is not None:
+                restyle(QColor(colors.muted))
         self.indicator.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name

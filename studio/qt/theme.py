@@ -1,14 +1,24 @@
-"""Light and dark palettes for the Fusion style, following the OS colour scheme unless the user chose one."""
+"""Light and dark palettes for the Fusion style, following the OS colour scheme unless the user chose one.
+
+The style is Fusion everywhere (``run`` asks for it before the application object exists). The OS scheme
+is read from the platform's own palette at start-up (dark when its window colour is dark) and from
+``QStyleHints.colorSchemeChanged`` afterwards. Nothing here touches the ``Qt`` namespace before
+the window is shown: building its enums costs tens of milliseconds of start-up.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from studio.core.settings import Theme
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
 
 
 @dataclass(frozen=True)
@@ -36,12 +46,6 @@ DARK = Colors(window="#1e2126", base="#16181c", alt_base="#23272e", text="#e6e8e
               sidebar="#191c20", ok="#3fb950", warn="#d29922", error="#f85149")
 
 
-def is_dark(theme: Theme, app: QApplication) -> bool:
-    if theme is Theme.SYSTEM:
-        return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
-    return theme is Theme.DARK
-
-
 def palette_for(colors: Colors) -> QPalette:
     palette = QPalette()
     role = QPalette.ColorRole
@@ -67,10 +71,11 @@ def stylesheet(c: Colors) -> str:
     #Sidebar::item {{ padding: 10px 10px; border-radius: 8px; margin: 2px 0; color: {c.text}; }}
     #Sidebar::item:selected {{ background: {c.accent}; color: {c.accent_text}; }}
     #Sidebar::item:hover:!selected {{ background: {c.alt_base}; }}
-    #EmptyTitle {{ font-size: 20pt; font-weight: 600; color: {c.text}; }}
-    #EmptyBody {{ font-size: 11pt; color: {c.muted}; }}
+    #EmptyIcon {{ qproperty-alignment: AlignCenter; }}
+    #EmptyTitle {{ font-size: 20pt; font-weight: 600; color: {c.text}; qproperty-alignment: AlignCenter; }}
+    #EmptyBody {{ font-size: 11pt; color: {c.muted}; qproperty-alignment: AlignCenter; }}
     #EmptyNote {{ color: {c.muted}; border: 1px solid {c.border}; border-radius: 8px; padding: 8px 12px;
-                 background: {c.alt_base}; }}
+                 background: {c.alt_base}; qproperty-alignment: AlignCenter; }}
     #SectionHint {{ color: {c.muted}; }}
     #ErrorText {{ color: {c.error}; }}
     #OkText {{ color: {c.ok}; }}
@@ -87,13 +92,17 @@ class ThemeController:
     def __init__(self, app: QApplication, theme: Theme) -> None:
         self._app = app
         self._theme = theme
-        app.setStyle("Fusion")
+        self._os_dark = app.palette().color(QPalette.ColorRole.Window).lightness() < 128
         self._connection = app.styleHints().colorSchemeChanged.connect(self._scheme_changed)
         self.apply(theme)
 
     @property
+    def dark(self) -> bool:
+        return self._os_dark if self._theme is Theme.SYSTEM else self._theme is Theme.DARK
+
+    @property
     def colors(self) -> Colors:
-        return DARK if is_dark(self._theme, self._app) else LIGHT
+        return DARK if self.dark else LIGHT
 
     def apply(self, theme: Theme) -> None:
         self._theme = theme
@@ -104,6 +113,7 @@ class ThemeController:
     def close(self) -> None:
         QObject.disconnect(self._connection)
 
-    def _scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
+    def _scheme_changed(self, scheme: Qt.ColorScheme) -> None:
+        self._os_dark = scheme.name == "Dark"
         if self._theme is Theme.SYSTEM:
             self.apply(self._theme)

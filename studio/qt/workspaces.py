@@ -45,7 +45,15 @@ WORKSPACES = (
 NOT_YET = "Not available in this build yet — this workspace is still being built."
 
 
+class EmptyWorkspace(EmptyState):
+    def __init__(self, spec: WorkspaceSpec, color: QColor) -> None:
+        super().__init__(icon(spec.icon, color, 96), spec.heading, spec.body, NOT_YET)
+        self.spec = spec
+        self.setObjectName(f"workspace-{spec.key}")
+
+    def restyle(self, color: QColor) -> None:
+        self.set_icon(icon(self.spec.icon, color, 96))
+
+
 def make_workspace(spec: WorkspaceSpec, color: QColor) -> QWidget:
-    page = EmptyState(icon(spec.icon, color, 96), spec.heading, spec.body, NOT_YET)
-    page.setObjectName(f"workspace-{spec.key}")
-    return page
+    return EmptyWorkspace(spec, color)

@@ -39,6 +39,7 @@ def main() -> int:
             outcome.append("cancelled")
             raise
 
+    studio.start()
     studio.bridge.submit(long_meeting())
     studio.window.show()
     code = app.exec()

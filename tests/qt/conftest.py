@@ -24,6 +24,7 @@ def make_studio(qapp: QApplication, qtbot: QtBot, studio_home: Paths) -> Iterato
                         secrets=secrets if secrets is not None else MemorySecretStore())
         qtbot.addWidget(studio.window)
         built.append(studio)
+        studio.start()
         # The key lookup runs on the bridge; most tests want it settled first.
         qtbot.waitUntil(lambda: studio.state.key.source is not KeySource.UNKNOWN, timeout=3000)
         return studio

@@ -31,7 +31,7 @@ def test_three_workspaces_each_say_what_they_will_do(qtbot: QtBot, make_studio: 
         assert len(page.body_label.text()) > 80
         assert "Not available in this build yet" in page.note_label.text()
     assert headings == ["Live captions", "Batch transcription", "Voice previews"]
-    voices = window.pages.widget(2)
+    voices = window.page("voices")
     assert isinstance(voices, EmptyState)
     assert "Sarah, Theo, Megan or Jack" in voices.body_label.text()
 

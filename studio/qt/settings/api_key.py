@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,12 +18,14 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from studio.api.endpoints import ENV_API_KEY
-from studio.qt.bridge import AsyncBridge
 from studio.qt.widgets.labels import make_label
 from studio.services.app_state import AppState
 from studio.services.credentials import Credentials, InvalidKeyError, clean_key
 from studio.services.engine import KeySource, KeyStatus
 from studio.storage.secrets import SecretStoreError
+
+if TYPE_CHECKING:
+    from studio.qt.bridge import AsyncBridge
 
 
 def describe_failure(error: BaseException) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
 from studio.api.endpoints import ENV_BATCH_URL, ENV_RT_URL, ENV_TTS_URL, REGION_LABELS, url_problem
 from studio.core.languages import LANGUAGES
 from studio.core.settings import EngineChoice, Region, Settings, Theme
-from studio.qt.bridge import AsyncBridge
 from studio.qt.settings.api_key import ApiKeySection
 from studio.qt.widgets.labels import make_label
 from studio.services.app_state import AppState
 from studio.services.credentials import Credentials
+
+if TYPE_CHECKING:
+    from studio.qt.bridge import AsyncBridge
 
 K = TypeVar("K", bound=str)
 

@@ -1,8 +1,10 @@
-"""A centred placeholder that says what a workspace is for while it has nothing to show."""
+"""A centred placeholder that says what a workspace is for while it has nothing to show.
+
+Its labels are centred by the theme's style sheet (their object names), not in code.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
@@ -13,13 +15,13 @@ class EmptyState(QWidget):
     def __init__(self, icon: QIcon, title: str, body: str, note: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        center = Qt.AlignmentFlag.AlignCenter
-        self.icon_label = make_label(align=center)
+        self.icon_label = make_label("", "EmptyIcon")
         self.icon_label.setPixmap(icon.pixmap(72, 72))
-        self.title_label = make_label(title, "EmptyTitle", align=center)
-        self.body_label = make_label(body, "EmptyBody", align=center)
-        self.note_label = make_label(note, "EmptyNote", align=center)
-        self.note_label.setVisible(bool(note))
+        self.title_label = make_label(title, "EmptyTitle")
+        self.body_label = make_label(body, "EmptyBody")
+        self.note_label = make_label(note, "EmptyNote")
+        if not note:
+            self.note_label.hide()
 
         # The labels fill a column of bounded width, so wrapped text gets the height it needs.
         column = QWidget()
@@ -40,6 +42,9 @@ class EmptyState(QWidget):
         outer.addStretch(1)
         self.setAccessibleName(title)
         self.setAccessibleDescription(body)
+
+    def set_icon(self, icon: QIcon) -> None:
+        self.icon_label.setPixmap(icon.pixmap(72, 72))
 
     def set_note(self, note: str) -> None:
         self.note_label.setText(note)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 
-def make_label(text: str = "", name: str = "", *, wrap: bool = False,
-               align: Qt.AlignmentFlag | None = None) -> QLabel:
+def make_label(text: str = "", name: str = "", *, wrap: bool = False) -> QLabel:
     label = QLabel(text)
     if name:
         label.setObjectName(name)
     label.setWordWrap(wrap)
-    if align is not None:
-        label.setAlignment(align)
     return label
