@@ -102,3 +102,17 @@ def test_settings_problems_are_shown_in_the_status_bar(make_studio: StudioFactor
     paths.settings_file.write_text("not json at all")
     studio = make_studio()
     assert "settings.json.broken" in studio.window.statusBar().currentMessage()
+
+
+def test_system_theme_follows_the_os_scheme(qapp: QApplication, make_studio: StudioFactory) -> None:
+    studio = make_studio()
+    assert studio.state.settings.theme is Theme.SYSTEM
+    hints = qapp.styleHints()
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # what the platform sends when the OS goes dark
+    assert qapp.palette().color(QPalette.ColorRole.Window).name() == DARK.window
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert qapp.palette().color(QPalette.ColorRole.Window).name() == LIGHT.window
+    # A theme the user chose explicitly is not overridden by the OS.
+    studio.state.save_settings(studio.state.settings.replace(theme=Theme.LIGHT))
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert qapp.palette().color(QPalette.ColorRole.Window).name() == LIGHT.window
