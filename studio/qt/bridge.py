@@ -34,7 +34,7 @@ class TaskHandle(Generic[T]):
 
     def cancel(self) -> None:
         """Ask the coroutine to stop; ``on_cancelled`` runs once it has unwound."""
-        if not self.future.done():
+        if not self.future.done() and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._cancel_in_loop)
 
     def _cancel_in_loop(self) -> None:
