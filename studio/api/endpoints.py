@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from studio.core.settings import Region, Settings
 
@@ -95,3 +95,11 @@ def resolve_endpoints(settings: Settings, env: Mapping[str, str]) -> ResolvedEnd
     )
     host = urlsplit(endpoints.realtime).netloc
     return ResolvedEndpoints(endpoints, f"Speechmatics via environment ({host})", tuple(sorted(overrides)))
+
+
+def with_query(url: str, **params: str) -> str:
+    """``url`` with ``params`` added (replacing same-named ones); its other query parameters are kept."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query.extend(params.items())
+    return urlunsplit(parts._replace(query=urlencode(query)))

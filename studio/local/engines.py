@@ -1,0 +1,71 @@
+"""The pluggable parts of the local server: what recognises speech and what speaks.
+
+The server owns the protocol (auth, validation, acks, ordering, timers); engines only turn audio into
+result messages and text into audio. ``studio.local.scripted`` has the scripted recognizer and a tone
+synthesizer; the Whisper and eSpeak NG engines implement the same protocols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+Payload = dict[str, Any]
+
+
+class EngineRejection(Exception):  # noqa: N818 - a refusal, reported to the client as an Error message
+    """Raised by an engine to refuse a configuration; becomes an ``Error`` (realtime) or a rejected job."""
+
+    def __init__(self, error_type: str, reason: str) -> None:
+        super().__init__(reason)
+        self.type = error_type
+        self.reason = reason
+
+
+class RecognitionSession(Protocol):
+    """One realtime session's recogniser. Every method returns server payloads to send, in order
+    (``AddPartialTranscript``, ``AddTranscript``, ``EndOfUtterance``, ``AddTranslation``, audio events,
+    ``Warning``/``Info``…); the server adds ``format``, ``channel`` and drops partials nobody asked for."""
+
+    warnings: Sequence[Payload]  # sent before RecognitionStarted (e.g. validation_warning)
+
+    async def feed(self, audio: bytes, audio_seconds: float) -> Sequence[Payload]:
+        """New audio (``audio_seconds`` = the stream's length so far)."""
+        ...
+
+    async def force_end_of_utterance(self, timestamp: float | None) -> Sequence[Payload]: ...
+
+    def update_config(self, transcription_config: Mapping[str, Any]) -> None: ...
+
+    def speakers(self) -> Sequence[Payload]:
+        """Speaker identifiers so far: ``[{"label", "speaker_identifiers"}]``."""
+        ...
+
+    async def finish(self) -> Sequence[Payload]:
+        """End of stream: flush whatever is left."""
+        ...
+
+
+class RealtimeRecognizer(Protocol):
+    def open(self, transcription_config: Mapping[str, Any], audio_format: Mapping[str, Any],
+             translation_config: Mapping[str, Any] | None,
+             audio_events_config: Mapping[str, Any] | None) -> RecognitionSession:
+        """A session for this configuration, or ``EngineRejection``."""
+        ...
+
+    def language_pack_info(self, language: str) -> Payload: ...
+
+
+class BatchRecognizer(Protocol):
+    async def transcribe(self, media: Path, config: Mapping[str, Any]) -> Payload:
+        """A json-v2 body without ``job``: ``{"format", "metadata", "results", …}``; or ``EngineRejection``."""
+        ...
+
+
+class Synthesizer(Protocol):
+    def voices(self) -> Sequence[str]: ...
+
+    def synthesize(self, text: str, voice: str) -> AsyncIterator[bytes]:
+        """16 kHz mono 16-bit little-endian PCM, in chunks, as it is produced."""
+        ...
