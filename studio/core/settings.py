@@ -48,6 +48,8 @@ class Settings:
     custom_tts_url: str = ""
     language: str = "en"
     theme: Theme = Theme.SYSTEM
+    # Realtime sessions authenticate with a short-lived key made from the API key (as browsers must).
+    use_temporary_keys: bool = False
     # Keys of a newer schema, kept verbatim so that saving does not drop them.
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 

@@ -16,7 +16,8 @@ def test_defaults_round_trip_through_json_document() -> None:
 def test_every_field_survives_a_round_trip() -> None:
     chosen = Settings(engine=EngineChoice.SPEECHMATICS, region=Region.CUSTOM,
                       custom_realtime_url="ws://box:9000/v2", custom_batch_url="http://box:18000/v2",
-                      custom_tts_url="http://box:8080", language="de", theme=Theme.DARK)
+                      custom_tts_url="http://box:8080", language="de", theme=Theme.DARK,
+                      use_temporary_keys=True)
     assert schema.from_dict(schema.to_dict(chosen)).settings == chosen
 
 

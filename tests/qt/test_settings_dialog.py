@@ -64,9 +64,11 @@ def test_engine_language_and_theme_are_saved(make_studio: StudioFactory) -> None
     choose(dialog, "engine_combo", "local")
     choose(dialog, "language_combo", "ja")
     choose(dialog, "theme_combo", "dark")
+    dialog.temporary_check.setChecked(True)
     dialog.accept()
     settings = studio.state.settings
     assert settings.engine is EngineChoice.LOCAL and settings.language == "ja"
+    assert settings.use_temporary_keys
     assert studio.window.indicator.engine_button.text().startswith("● Built-in engine")
 
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from studio.api.endpoints import ENV_API_KEY
-from studio.qt.widgets.labels import make_label
+from studio.qt.widgets.labels import make_label, set_role
 from studio.services.app_state import AppState
 from studio.services.credentials import Credentials, InvalidKeyError, clean_key
 from studio.services.engine import KeySource, KeyStatus
@@ -97,9 +97,10 @@ class ApiKeySection(QGroupBox):
             text = key.problem
         else:
             text = "No key is stored. Without one, the studio uses its built-in engine."
-        self.status_label.setText(text)
-        self.status_label.setObjectName("ErrorText" if key.problem else "")
-        self.status_label.setStyleSheet("")  # re-polish for the object name
+        if text != self.status_label.text():
+            self.status_label.setText(text)
+            self._grow_to_fit()
+        set_role(self.status_label, "ErrorText" if key.problem else "")
         has_stored = key.source is KeySource.KEYCHAIN
         self.save_button.setText("Replace key" if has_stored else "Save key")
         self.save_button.setEnabled(not self._busy and not key.problem)
@@ -107,9 +108,15 @@ class ApiKeySection(QGroupBox):
         self.remove_button.setEnabled(not self._busy and has_stored)
 
     def _message(self, text: str, error: bool = False) -> None:
-        self.message_label.setObjectName("ErrorText" if error else "OkText")
-        self.message_label.setStyleSheet("")
+        set_role(self.message_label, "ErrorText" if error else "OkText")
         self.message_label.setText(text)
+        self._grow_to_fit()
+
+    def _grow_to_fit(self) -> None:
+        # Wrapped text that changed after the dialog was laid out needs the window to grow to show it.
+        window = self.window()
+        if window is not self and window.isVisible():
+            window.adjustSize()
 
     def save_key(self) -> None:
         try:

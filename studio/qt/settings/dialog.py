@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -71,6 +72,10 @@ class SettingsDialog(QDialog):
         custom_form.addRow("Realtime URL", self.rt_edit)
         custom_form.addRow("Batch URL", self.batch_edit)
         custom_form.addRow("Text-to-speech URL", self.tts_edit)
+        self.temporary_check = QCheckBox("Use short-lived temporary keys for live sessions")
+        self.temporary_check.setChecked(settings.use_temporary_keys)
+        self.temporary_check.setToolTip("Each live session gets a key that expires after an hour, made from your "
+                                        "API key; the API key itself is then only sent to the key service.")
         self.env_note = make_label("", "SectionHint", wrap=True)
         overridden = [name for name in (ENV_RT_URL, ENV_BATCH_URL, ENV_TTS_URL) if state.env.get(name)]
         self.env_note.setText(f"Set in the environment, and used instead: {', '.join(overridden)}."
@@ -88,6 +93,7 @@ class SettingsDialog(QDialog):
         engine_form.addRow("Use", self.engine_combo)
         engine_form.addRow("Speechmatics region", self.region_combo)
         engine_form.addRow(self.custom_box)
+        engine_form.addRow(self.temporary_check)
         engine_form.addRow(self.env_note)
         engine_form.addRow(self.local_label)
 
@@ -126,6 +132,7 @@ class SettingsDialog(QDialog):
             custom_tts_url=self.tts_edit.text().strip(),
             language=str(self.language_combo.currentData()),
             theme=Theme(self.theme_combo.currentData()),
+            use_temporary_keys=self.temporary_check.isChecked(),
         )
 
     def _problem(self, settings: Settings) -> tuple[str, QWidget] | None:

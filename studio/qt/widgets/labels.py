@@ -11,3 +11,11 @@ def make_label(text: str = "", name: str = "", *, wrap: bool = False) -> QLabel:
         label.setObjectName(name)
     label.setWordWrap(wrap)
     return label
+
+
+def set_role(label: QLabel, name: str) -> None:
+    """Give ``label`` the style-sheet role ``name`` (its object name) and re-apply the style sheet."""
+    if label.objectName() != name:
+        label.setObjectName(name)
+        label.style().unpolish(label)
+        label.style().polish(label)
