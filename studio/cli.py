@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--smoke", action="store_true",
                         help="open the main window, wait until it is on screen, then quit with status 0")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log more to standard error (-v: progress, -vv: protocol detail; keys are masked)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     serve = commands.add_parser(
@@ -46,9 +48,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from studio.app import run  # Qt is imported only when a window is wanted
 
         return run(smoke=args.smoke)
+    _log_to_stderr(args.verbose)
     if args.command == "serve":
         return serve(args)
     return 2
+
+
+def _log_to_stderr(verbosity: int) -> None:
+    """Headless commands log to standard error, through the same redaction as the app's log file."""
+    import logging
+
+    from studio import logs
+    from studio.core.redaction import Redactor
+
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    logs.configure(None, Redactor(), level=level, console_level=level)
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -45,7 +45,8 @@ def rotate(log_file: Path, max_bytes: int = 2_000_000, keep: int = 3) -> None:
     log_file.replace(log_file.with_name(f"{log_file.name}.1"))
 
 
-def configure(log_file: Path | None, redactor: Redactor, level: int = logging.INFO) -> Callable[[], None]:
+def configure(log_file: Path | None, redactor: Redactor, level: int = logging.INFO,
+              console_level: int = logging.WARNING) -> Callable[[], None]:
     """Sets up redaction and the studio's handlers; returns a function that undoes it (for tests)."""
     root = logging.getLogger()
     previous_level = root.level
@@ -53,7 +54,7 @@ def configure(log_file: Path | None, redactor: Redactor, level: int = logging.IN
     logging.setLogRecordFactory(redacting_factory(redactor, previous_factory))
     root.setLevel(level)
     console = logging.StreamHandler()
-    console.setLevel(logging.WARNING)
+    console.setLevel(console_level)
     handlers: list[logging.Handler] = [console]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
