@@ -55,18 +55,18 @@ from urllib.parse import quote
 
 import httpx
 
-from studio.api.auth import Auth, TemporaryKeys
+from studio.api.auth import Auth
 from studio.api.config import JobConfig
 from studio.api.errors import (
     ApiTimeoutError,
-    AuthenticationError,
     ConfigurationError,
     JobFailedError,
     NetworkError,
     ProtocolError,
     http_error,
 )
-from studio.api.http import RetryPolicy, bearer, make_client, parse_body, send, with_retries
+from studio.api.http import RetryPolicy, parse_body, send
+from studio.api.service import ServiceClient
 
 log = logging.getLogger(__name__)
 
@@ -287,50 +287,27 @@ class MultipartUpload:
 
 # -- the client -----------------------------------------------------------------------------------------
 
-class BatchClient:
+class BatchClient(ServiceClient):
     """The Batch API v2 at ``url`` (the base URL including ``/v2``)."""
+
+    kind = "batch"
+    service = SERVICE
 
     def __init__(self, auth: Auth, *, url: str, client: httpx.AsyncClient | None = None,
                  retry: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep,
                  clock: Callable[[], float] = time.monotonic, timeout: float = 300.0,
                  connect_timeout: float = 30.0, chunk_size: int = UPLOAD_CHUNK_SIZE) -> None:
-        if not url.strip():
-            raise ConfigurationError("Enter a batch URL")
-        self._auth = auth
-        self._base = url.strip().rstrip("/")
-        self._own_client = client is None
-        self._client = client or make_client(connect_timeout=connect_timeout, read_timeout=timeout)
-        self._retry = retry or RetryPolicy()
-        self._sleep = sleep
+        super().__init__(auth, url=url, client=client, retry=retry, sleep=sleep, timeout=timeout,
+                         connect_timeout=connect_timeout)
         self._clock = clock
         self._chunk_size = chunk_size
 
     async def __aenter__(self) -> BatchClient:
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._own_client:
-            await self._client.aclose()
-
     # -- plumbing ---------------------------------------------------------------------------------------
     def _url(self, *parts: str) -> str:
         return "/".join([self._base, *(quote(part, safe="") for part in parts)])
-
-    async def _headers(self) -> dict[str, str]:
-        return bearer(await self._auth.token("batch"))
-
-    async def _once(self, attempt: Callable[[dict[str, str]], Awaitable[T]]) -> T:
-        """One attempt; a temporary key the service rejects is replaced and the attempt made again, once."""
-        try:
-            return await attempt(await self._headers())
-        except AuthenticationError:
-            if not isinstance(self._auth, TemporaryKeys):
-                raise
-            self._auth.forget("batch")
-            return await attempt(await self._headers())
 
     async def _request(self, method: str, path: tuple[str, ...], what: str, *,
                        params: Mapping[str, str] | None = None) -> httpx.Response:
@@ -340,7 +317,7 @@ class BatchClient:
             return await _guarded(send(self._client, method, url, service=SERVICE, headers=headers,
                                        params=dict(params or {})))
 
-        return await with_retries(lambda: self._once(attempt), self._retry, what, sleep=self._sleep)
+        return await self._retrying(attempt, what)
 
     async def _json(self, method: str, path: tuple[str, ...], what: str, *,
                     params: Mapping[str, str] | None = None) -> Any:
@@ -383,8 +360,7 @@ class BatchClient:
             return await _guarded(send(self._client, "POST", url, service=SERVICE, headers=headers,
                                        content=upload.stream(size, progress)))
 
-        response = await with_retries(lambda: self._once(attempt), self._retry, "Submitting a batch job",
-                                      sleep=self._sleep)
+        response = await self._retrying(attempt, "Submitting a batch job")
         if response.status_code != 201:
             raise ProtocolError(f"{SERVICE} answered {response.status_code} instead of 201 Created to a new job")
         data = _decode_json(response, "a new job")
@@ -488,8 +464,7 @@ class BatchClient:
             finally:
                 await response.aclose()
 
-        return await with_retries(lambda: self._once(attempt), self._retry, "Downloading job media",
-                                  sleep=self._sleep)
+        return await self._retrying(attempt, "Downloading job media")
 
     async def usage(self, *, since: date | str | None = None, until: date | str | None = None) -> UsageReport:
         """Usage between two UTC days (inclusive); the service's defaults when omitted."""

@@ -36,17 +36,17 @@ from urllib.parse import quote
 
 import httpx
 
-from studio.api.auth import Auth, TemporaryKeys
+from studio.api.auth import Auth
 from studio.api.endpoints import TTS_URL
 from studio.api.errors import (
     ApiTimeoutError,
-    AuthenticationError,
     ConfigurationError,
     NetworkError,
     ProtocolError,
     http_error,
 )
-from studio.api.http import RetryPolicy, bearer, make_client, parse_body, with_retries
+from studio.api.http import RetryPolicy, parse_body
+from studio.api.service import ServiceClient
 
 log = logging.getLogger(__name__)
 
@@ -113,30 +113,20 @@ def patch_wav_sizes(path: str | os.PathLike[str]) -> None:
         wav.write(struct.pack("<I", min(UNKNOWN_SIZE, data_size)))
 
 
-class TtsClient:
+class TtsClient(ServiceClient):
     """The TTS service at ``url`` (the base URL, without ``/generate``)."""
+
+    kind = "tts"
+    service = SERVICE
 
     def __init__(self, auth: Auth, *, url: str = TTS_URL, client: httpx.AsyncClient | None = None,
                  retry: RetryPolicy | None = None, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
                  timeout: float = 300.0, connect_timeout: float = 30.0) -> None:
-        if not url.strip():
-            raise ConfigurationError("Enter a text-to-speech URL")
-        self._auth = auth
-        self._base = url.strip().rstrip("/")
-        self._own_client = client is None
-        self._client = client or make_client(connect_timeout=connect_timeout, read_timeout=timeout)
-        self._retry = retry or RetryPolicy()
-        self._sleep = sleep
+        super().__init__(auth, url=url, client=client, retry=retry, sleep=sleep, timeout=timeout,
+                         connect_timeout=connect_timeout)
 
     async def __aenter__(self) -> TtsClient:
         return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._own_client:
-            await self._client.aclose()
 
     @staticmethod
     def voices() -> tuple[Voice, ...]:
@@ -151,19 +141,10 @@ class TtsClient:
             raise ConfigurationError(f"Unknown audio format {output_format!r} (use {' or '.join(FORMATS)})")
         url = f"{self._base}/generate/{quote(voice_id, safe='')}"
 
-        async def attempt() -> httpx.Response:
-            try:
-                return await self._send(url, text, output_format)
-            except AuthenticationError:
-                if not isinstance(self._auth, TemporaryKeys):
-                    raise
-                self._auth.forget("tts")
-                return await self._send(url, text, output_format)
+        return await self._retrying(lambda headers: self._send(url, text, output_format, headers),
+                                    "Generating speech")
 
-        return await with_retries(attempt, self._retry, "Generating speech", sleep=self._sleep)
-
-    async def _send(self, url: str, text: str, output_format: str) -> httpx.Response:
-        headers = bearer(await self._auth.token("tts"))
+    async def _send(self, url: str, text: str, output_format: str, headers: dict[str, str]) -> httpx.Response:
         request = self._client.build_request("POST", url, params={"output_format": output_format},
                                              json={"text": text}, headers=headers)
         try:

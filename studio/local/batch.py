@@ -511,6 +511,9 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
         return None if server.authorised(request, "batch") else error_response(401, "Permission Denied")
 
     def find(request: web.Request) -> Job | web.Response:
+        """The job the path names, or the response refusing the request (not authorised, no such job)."""
+        if (refused := unauthorised(request)) is not None:
+            return refused
         job = store.get(request.match_info["job_id"])
         return job if job is not None else error_response(404, "Job not found")
 
@@ -592,16 +595,12 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
         return web.json_response({"jobs": [job.details() for job in jobs[:limit]]})
 
     async def get_job(request: web.Request) -> web.StreamResponse:
-        if (refused := unauthorised(request)) is not None:
-            return refused
         job = find(request)
         if isinstance(job, web.Response):
             return job
         return web.json_response({"job": job.details()})
 
     async def delete_job(request: web.Request) -> web.StreamResponse:
-        if (refused := unauthorised(request)) is not None:
-            return refused
         job = find(request)
         if isinstance(job, web.Response):
             return job
@@ -623,8 +622,6 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
         return web.json_response({"job": job.details()})
 
     async def get_transcript(request: web.Request) -> web.StreamResponse:
-        if (refused := unauthorised(request)) is not None:
-            return refused
         job = find(request)
         if isinstance(job, web.Response):
             return job
@@ -648,8 +645,6 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
         return web.json_response(job.transcript)
 
     async def get_log(request: web.Request) -> web.StreamResponse:
-        if (refused := unauthorised(request)) is not None:
-            return refused
         job = find(request)
         if isinstance(job, web.Response):
             return job
@@ -658,8 +653,6 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
         return web.Response(text="".join(line + "\n" for line in job.log_lines), content_type="text/plain")
 
     async def get_data(request: web.Request) -> web.StreamResponse:
-        if (refused := unauthorised(request)) is not None:
-            return refused
         job = find(request)
         if isinstance(job, web.Response):
             return job

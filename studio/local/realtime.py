@@ -870,6 +870,23 @@ class RealtimeConnection:
         return message
 
     # -- timers ----------------------------------------------------------------------------------------------
+    async def _countdown(self, kind: str, elapsed: float, since: float, limit: float, warnings: tuple[float, ...],
+                         warned: set[float], reason: str) -> float:
+        """Sends the ``kind`` warnings now due (``reason`` is formatted with ``left`` and ``elapsed`` minutes)
+        and returns the loop time at which the next one falls due."""
+        wake = math.inf
+        for before in sorted(warnings, reverse=True):
+            at = limit - before
+            if before in warned or at < 0:
+                continue
+            if elapsed >= at:
+                warned.add(before)
+                await self.send({"message": "Warning", "type": kind,
+                                 "reason": reason.format(left=minutes(before), elapsed=minutes(at))})
+            else:
+                wake = min(wake, since + at)
+        return wake
+
     async def _watchdog(self) -> None:
         """Idle and session warnings and limits, the keepalive limit and the drop-after-seconds fault."""
         limits = self.server.config.limits
@@ -883,17 +900,10 @@ class RealtimeConnection:
                     return
                 wake = min(wake, self.opened_at + drop_after)
             active = now - self.opened_at
-            for before in sorted(limits.session_warnings, reverse=True):
-                at = limits.session_timeout - before
-                if before in self.session_warned or at < 0:
-                    continue
-                if active >= at:
-                    self.session_warned.add(before)
-                    await self.send({"message": "Warning", "type": "session_timeout",
-                                     "reason": f"Session will timeout in {minutes(before)}m due to max duration, "
-                                               f"session has been active for {minutes(at)}m"})
-                else:
-                    wake = min(wake, self.opened_at + at)
+            wake = min(wake, await self._countdown(
+                "session_timeout", active, self.opened_at, limits.session_timeout, limits.session_warnings,
+                self.session_warned, "Session will timeout in {left}m due to max duration, "
+                                     "session has been active for {elapsed}m"))
             if active >= limits.session_timeout:
                 await self.fail("session_timeout", f"Session reached the maximum duration of "
                                                    f"{minutes(limits.session_timeout)}m")
@@ -906,17 +916,10 @@ class RealtimeConnection:
                 wake = min(wake, self.last_activity + AFTER_TRANSCRIPT_GRACE)
             elif not self.end_of_stream:
                 idle = now - self.last_audio
-                for before in sorted(limits.idle_warnings, reverse=True):
-                    at = limits.idle_timeout - before
-                    if before in self.idle_warned or at < 0:
-                        continue
-                    if idle >= at:
-                        self.idle_warned.add(before)
-                        await self.send({"message": "Warning", "type": "idle_timeout",
-                                         "reason": f"Session will timeout in {minutes(before)}m due to inactivity, "
-                                                   f"no audio sent within the last {minutes(at)}m"})
-                    else:
-                        wake = min(wake, self.last_audio + at)
+                wake = min(wake, await self._countdown(
+                    "idle_timeout", idle, self.last_audio, limits.idle_timeout, limits.idle_warnings,
+                    self.idle_warned, "Session will timeout in {left}m due to inactivity, "
+                                      "no audio sent within the last {elapsed}m"))
                 if idle >= limits.idle_timeout:
                     await self.fail("idle_timeout", f"Session timed out due to inactivity, no audio sent within "
                                                     f"the last {minutes(limits.idle_timeout)}m")
