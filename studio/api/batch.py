@@ -61,11 +61,9 @@ from studio.api.errors import (
     ApiTimeoutError,
     ConfigurationError,
     JobFailedError,
-    NetworkError,
     ProtocolError,
-    http_error,
 )
-from studio.api.http import RetryPolicy, parse_body, send
+from studio.api.http import RetryPolicy, iter_body, open_stream, send
 from studio.api.service import ServiceClient
 
 log = logging.getLogger(__name__)
@@ -314,8 +312,8 @@ class BatchClient(ServiceClient):
         url = self._url(*path)
 
         async def attempt(headers: dict[str, str]) -> httpx.Response:
-            return await _guarded(send(self._client, method, url, service=SERVICE, headers=headers,
-                                       params=dict(params or {})))
+            return await send(self._client, method, url, service=SERVICE, headers=headers,
+                              params=dict(params or {}))
 
         return await self._retrying(attempt, what)
 
@@ -357,8 +355,8 @@ class BatchClient(ServiceClient):
             except OSError as exc:
                 raise ConfigurationError(f"{name} cannot be read ({exc.strerror or exc})") from None
             headers = {**headers, **upload.headers, "Content-Length": str(upload.content_length(size))}
-            return await _guarded(send(self._client, "POST", url, service=SERVICE, headers=headers,
-                                       content=upload.stream(size, progress)))
+            return await send(self._client, "POST", url, service=SERVICE, headers=headers,
+                              content=upload.stream(size, progress))
 
         response = await self._retrying(attempt, "Submitting a batch job")
         if response.status_code != 201:
@@ -451,11 +449,11 @@ class BatchClient(ServiceClient):
 
         async def attempt(headers: dict[str, str]) -> int:
             request = self._client.build_request("GET", url, headers=headers)
-            response = await _guarded(_open_stream(self._client, request))
+            response = await open_stream(self._client, request, SERVICE)
             try:
                 size = 0
                 with target.open("wb") as sink:
-                    async for chunk in _guarded_iter(response.aiter_raw()):
+                    async for chunk in iter_body(response, SERVICE):
                         await asyncio.to_thread(sink.write, chunk)
                         size += len(chunk)
                 return size
@@ -525,40 +523,4 @@ def _decode_text(response: httpx.Response) -> str:
         return response.content.decode(response.encoding or "utf-8")
     except (LookupError, UnicodeDecodeError):
         raise ProtocolError(f"{SERVICE} sent text that is not valid {response.encoding}") from None
-
-
-async def _guarded(call: Awaitable[T]) -> T:
-    """Any httpx exception that ``http.send`` does not map (decoding, stream state…) as a typed error."""
-    try:
-        return await call
-    except httpx.TimeoutException:
-        raise ApiTimeoutError(f"{SERVICE} did not answer in time") from None
-    except httpx.TransportError as exc:
-        raise NetworkError(f"{SERVICE} could not be reached ({type(exc).__name__})") from None
-    except httpx.HTTPError as exc:
-        raise ProtocolError(f"{SERVICE} sent an answer that could not be read ({type(exc).__name__})") from None
-
-
-async def _guarded_iter(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in chunks:
-            yield chunk
-    except httpx.TimeoutException:
-        raise ApiTimeoutError(f"{SERVICE} stopped sending in the middle of an answer") from None
-    except httpx.TransportError as exc:
-        raise NetworkError(f"The connection to {SERVICE.lower()} broke ({type(exc).__name__})") from None
-    except httpx.HTTPError as exc:
-        raise ProtocolError(f"{SERVICE} sent an answer that could not be read ({type(exc).__name__})") from None
-
-
-async def _open_stream(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """Sends ``request`` and returns the response with its body unread; an error status raises (body read)."""
-    response = await client.send(request, stream=True)
-    if response.status_code >= 400:
-        try:
-            await response.aread()
-        finally:
-            await response.aclose()
-        raise http_error(response.status_code, parse_body(response), response.headers, SERVICE)
-    return response
 

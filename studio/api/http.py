@@ -9,14 +9,15 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 
 from studio import __version__
-from studio.api.errors import ApiError, ApiTimeoutError, NetworkError, RateLimitedError, http_error
+from studio.api.errors import ApiError, ApiTimeoutError, NetworkError, ProtocolError, RateLimitedError, http_error
 
 log = logging.getLogger(__name__)
 
@@ -86,18 +87,47 @@ async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy, wh
             attempt += 1
 
 
-async def send(client: httpx.AsyncClient, method: str, url: str, *, service: str,
-               headers: Mapping[str, str] | None = None, **kwargs: Any) -> httpx.Response:
-    """One request; transport failures become ``NetworkError``/``ApiTimeoutError``, error statuses the
-    matching ``HttpError``. The response is fully read."""
+@contextmanager
+def httpx_errors(service: str) -> Iterator[None]:
+    """Turns any httpx exception raised inside into the studio's typed errors."""
     try:
-        response = await client.request(method, url, headers=dict(headers or {}), **kwargs)
+        yield
     except httpx.TimeoutException:
         raise ApiTimeoutError(f"{service} did not answer in time") from None
     except httpx.TransportError as exc:
-        raise NetworkError(f"{service} could not be reached ({type(exc).__name__})") from None
+        raise NetworkError(f"{service} could not be reached, or the connection broke ({type(exc).__name__})") from None
+    except httpx.HTTPError as exc:
+        raise ProtocolError(f"{service} sent an answer that could not be read ({type(exc).__name__})") from None
+
+
+async def send(client: httpx.AsyncClient, method: str, url: str, *, service: str,
+               headers: Mapping[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+    """One request, fully read; httpx failures and error statuses become the typed errors."""
+    with httpx_errors(service):
+        response = await client.request(method, url, headers=dict(headers or {}), **kwargs)
     raise_for_status(response, service)
     return response
+
+
+async def open_stream(client: httpx.AsyncClient, request: httpx.Request, service: str) -> httpx.Response:
+    """Sends ``request`` and returns the response with its body unread; an error status raises (body read)."""
+    with httpx_errors(service):
+        response = await client.send(request, stream=True)
+        if response.status_code >= 400:
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+    raise_for_status(response, service)
+    return response
+
+
+async def iter_body(response: httpx.Response, service: str) -> AsyncIterator[bytes]:
+    """The body of a streamed response, chunk by chunk as it arrives, with httpx failures typed."""
+    with httpx_errors(service):
+        async for chunk in response.aiter_raw():
+            if chunk:
+                yield chunk
 
 
 def bearer(token: str) -> dict[str, str]:

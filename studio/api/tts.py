@@ -39,13 +39,10 @@ import httpx
 from studio.api.auth import Auth
 from studio.api.endpoints import TTS_URL
 from studio.api.errors import (
-    ApiTimeoutError,
     ConfigurationError,
-    NetworkError,
     ProtocolError,
-    http_error,
 )
-from studio.api.http import RetryPolicy, parse_body
+from studio.api.http import RetryPolicy, iter_body, open_stream
 from studio.api.service import ServiceClient
 
 log = logging.getLogger(__name__)
@@ -147,21 +144,7 @@ class TtsClient(ServiceClient):
     async def _send(self, url: str, text: str, output_format: str, headers: dict[str, str]) -> httpx.Response:
         request = self._client.build_request("POST", url, params={"output_format": output_format},
                                              json={"text": text}, headers=headers)
-        try:
-            response = await self._client.send(request, stream=True)
-            if response.status_code >= 400:
-                try:
-                    await response.aread()
-                finally:
-                    await response.aclose()
-                raise http_error(response.status_code, parse_body(response), response.headers, SERVICE)
-        except httpx.TimeoutException:
-            raise ApiTimeoutError(f"{SERVICE} did not answer in time") from None
-        except httpx.TransportError as exc:
-            raise NetworkError(f"{SERVICE} could not be reached ({type(exc).__name__})") from None
-        except httpx.HTTPError as exc:
-            raise ProtocolError(f"{SERVICE} sent an answer that could not be read ({type(exc).__name__})") from None
-        return response
+        return await open_stream(self._client, request, SERVICE)
 
     async def stream(self, text: str, *, voice: str = DEFAULT_VOICE,
                      output_format: OutputFormat = DEFAULT_FORMAT) -> AsyncIterator[bytes]:
@@ -169,15 +152,8 @@ class TtsClient(ServiceClient):
         that stops early should close the iterator (``contextlib.aclosing``) to drop the connection at once."""
         response = await self._open(text, voice, output_format)
         try:
-            async for chunk in response.aiter_raw():
-                if chunk:
-                    yield chunk
-        except httpx.TimeoutException:
-            raise ApiTimeoutError(f"{SERVICE} stopped sending audio") from None
-        except httpx.TransportError as exc:
-            raise NetworkError(f"The connection to the text-to-speech service broke ({type(exc).__name__})") from None
-        except httpx.HTTPError as exc:
-            raise ProtocolError(f"{SERVICE} sent audio that could not be read ({type(exc).__name__})") from None
+            async for chunk in iter_body(response, SERVICE):
+                yield chunk
         finally:
             await response.aclose()
 
