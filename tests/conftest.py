@@ -6,12 +6,14 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from studio.local.server import Limits, LocalServer, ServerConfig
 from studio.storage.paths import Paths, default_paths
+from tests.fakes.server import SERVER_KEY, Sleeps
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_AUDIO = REPO.parent / "shared" / "audio"
@@ -47,3 +49,21 @@ def keychain(desktop: None) -> Iterator[None]:
 def shared_audio() -> Path:
     assert SHARED_AUDIO.is_dir(), f"the shared recordings are expected at {SHARED_AUDIO}"
     return SHARED_AUDIO
+
+
+@pytest.fixture
+def limits() -> Limits:
+    """The realtime limits of the ``server`` fixture; a test overrides this fixture to shrink them."""
+    return Limits()
+
+
+@pytest.fixture
+async def server(limits: Limits) -> AsyncIterator[LocalServer]:
+    """A real local server on a loopback port that accepts ``SERVER_KEY``."""
+    async with LocalServer(config=ServerConfig(api_keys=frozenset({SERVER_KEY}), limits=limits)) as running:
+        yield running
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -14,15 +13,10 @@ from studio.api.auth import StaticKey, TemporaryKeys
 from studio.api.errors import AuthenticationError, ConfigurationError, HttpError, NetworkError, ProtocolError
 from studio.api.http import RetryPolicy
 from studio.local.faults import HttpFault
-from studio.local.server import LocalServer, ServerConfig
+from studio.local.server import LocalServer
+from tests.fakes.server import SERVER_KEY
 
-KEY = "auth-test-key-0123456789"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LocalServer]:
-    async with LocalServer(config=ServerConfig(api_keys=frozenset({KEY}))) as running:
-        yield running
+KEY = SERVER_KEY
 
 
 class Clock:

@@ -39,21 +39,13 @@ from studio.api.errors import (
 from studio.api.http import RetryPolicy, make_client
 from studio.local.batch import jobs_of
 from studio.local.faults import HttpFault
-from studio.local.server import LocalServer, ServerConfig, TemporaryKeyStore, UsageRecord
+from studio.local.server import LocalServer, TemporaryKeyStore, UsageRecord
+from tests.fakes.server import SERVER_KEY, Sleeps
 
-KEY = "batch-test-key-0123456789"
+KEY = SERVER_KEY
 POLICY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=20.0, jitter=0.5)
 
 
-class Sleeps:
-    """Records every wait the client asks for and waits at most a few milliseconds of it."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-        await asyncio.sleep(min(delay, 0.005))
 
 
 def write_wav(path: Path, seconds: float, rate: int = 16000) -> Path:
@@ -65,17 +57,6 @@ def write_wav(path: Path, seconds: float, rate: int = 16000) -> Path:
         out.setframerate(rate)
         out.writeframes(b"".join(struct.pack("<h", s) for s in samples))
     return path
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LocalServer]:
-    async with LocalServer(config=ServerConfig(api_keys=frozenset({KEY}))) as running:
-        yield running
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture

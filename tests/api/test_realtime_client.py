@@ -33,24 +33,14 @@ from studio.api.errors import (
 )
 from studio.api.http import SDK_ID
 from studio.api.realtime import RealtimeClient, RealtimeOptions, RealtimeSession
-from studio.local.server import Limits, LocalServer, ServerConfig
+from studio.local.server import Limits, LocalServer
+from tests.fakes.server import SERVER_KEY
 
-KEY = "client-test-key-0123456789"
+KEY = SERVER_KEY
 PCM = AudioFormat("pcm_s16le", 16000)
 FRAME = bytes(3200)  # 100 ms
 TIMEOUT = 5.0
 FAST = RealtimeOptions(close_timeout=1.0, end_timeout=TIMEOUT, start_timeout=TIMEOUT)
-
-
-@pytest.fixture
-def limits() -> Limits:
-    return Limits()
-
-
-@pytest.fixture
-async def server(limits: Limits) -> AsyncIterator[LocalServer]:
-    async with LocalServer(config=ServerConfig(api_keys=frozenset({KEY}), limits=limits)) as running:
-        yield running
 
 
 def client(server: LocalServer, path: str = "/v2", *, key: str | None = KEY, **options: Any) -> RealtimeClient:

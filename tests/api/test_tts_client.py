@@ -33,21 +33,15 @@ from studio.api.tts import (
     voice,
 )
 from studio.local.faults import HttpFault
-from studio.local.server import LocalServer, ServerConfig
+from studio.local.server import LocalServer
+from tests.fakes.server import SERVER_KEY, Sleeps
 
-KEY = "tts-test-key-0123456789"
+KEY = SERVER_KEY
 POLICY = RetryPolicy(attempts=3, base_delay=0.5, jitter=0.5)
 TEXT = "Welcome to the future of speech technology!"
 EXPECTED_SAMPLES = int(len(TEXT) * 0.06 * 16000)  # the tone synthesizer's length
 
 
-class Sleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-        await asyncio.sleep(0)
 
 
 class GatedSynthesizer:
@@ -85,17 +79,6 @@ class EndlessSynthesizer:
                 await asyncio.sleep(0.001)
         finally:
             self.closed.set()
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LocalServer]:
-    async with LocalServer(config=ServerConfig(api_keys=frozenset({KEY}))) as running:
-        yield running
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture

@@ -17,9 +17,10 @@ import httpx
 import pytest
 
 from studio.local.batch import jobs_of, render_srt, render_txt
-from studio.local.server import LocalServer, ServerConfig, UsageRecord
+from studio.local.server import LocalServer, UsageRecord
+from tests.fakes.server import SERVER_KEY
 
-KEY = "raw-test-key-0123456789"
+KEY = SERVER_KEY
 AUTH = {"Authorization": f"Bearer {KEY}"}
 BOUNDARY = "raw-test-boundary-7d1f"
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -50,12 +51,6 @@ def wav_bytes(seconds: float = 2.0) -> bytes:
 
 
 MULTIPART = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LocalServer]:
-    async with LocalServer(config=ServerConfig(api_keys=frozenset({KEY}))) as running:
-        yield running
 
 
 @pytest.fixture

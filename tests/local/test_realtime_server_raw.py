@@ -21,24 +21,14 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from studio.local.server import Limits, LocalServer, ServerConfig
+from tests.fakes.server import SERVER_KEY
 
-KEY = "local-test-key-0123456789"
+KEY = SERVER_KEY
 RAW = {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000}
 FRAME = bytes(3200)  # 100 ms of 16 kHz s16le silence
 TIMEOUT = 5.0
 
 Message = dict[str, Any]
-
-
-@pytest.fixture
-def limits() -> Limits:
-    return Limits()
-
-
-@pytest.fixture
-async def server(limits: Limits) -> AsyncIterator[LocalServer]:
-    async with LocalServer(config=ServerConfig(api_keys=frozenset({KEY}), limits=limits)) as running:
-        yield running
 
 
 def start(**config: Any) -> str:
