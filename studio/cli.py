@@ -7,10 +7,14 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from studio import APP_NAME, __version__
+
+if TYPE_CHECKING:
+    from studio.core.redaction import Redactor
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument("--no-auth", action="store_true", help="accept requests without a key")
     serve.add_argument("--script", type=Path, metavar="FILE",
                        help="replay this JSON-lines session ({ts, audio_ts, payload} per line) for realtime")
+    _add_transcribe_parser(commands)
+    _add_jobs_parser(commands)
     return parser
 
 
@@ -48,13 +54,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from studio.app import run  # Qt is imported only when a window is wanted
 
         return run(smoke=args.smoke)
-    _log_to_stderr(args.verbose)
+    redactor = _log_to_stderr(args.verbose)
     if args.command == "serve":
         return serve(args)
+    if args.command == "transcribe":
+        return transcribe(args, redactor)
+    if args.command == "jobs":
+        return jobs(args, redactor)
     return 2
 
 
-def _log_to_stderr(verbosity: int) -> None:
+def _log_to_stderr(verbosity: int) -> Redactor:
     """Headless commands log to standard error, through the same redaction as the app's log file."""
     import logging
 
@@ -62,7 +72,9 @@ def _log_to_stderr(verbosity: int) -> None:
     from studio.core.redaction import Redactor
 
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
-    logs.configure(None, Redactor(), level=level, console_level=level)
+    redactor = Redactor()
+    logs.configure(None, redactor, level=level, console_level=level)
+    return redactor
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -103,3 +115,123 @@ def serve(args: argparse.Namespace) -> int:
 
     asyncio.run(run_until_stopped())
     return 0
+
+
+# -- studio transcribe / studio jobs (the work is in studio.services.headless) ------------------------------
+
+_FORMATS = ("txt", "srt", "vtt", "json", "docx")
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    unknown = [fmt for fmt in formats if fmt not in _FORMATS]
+    if unknown or not formats:
+        raise argparse.ArgumentTypeError(f"choose from {','.join(_FORMATS)} (comma-separated), not {text!r}")
+    return formats
+
+
+def _add_transcribe_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = commands.add_parser(
+        "transcribe", help="transcribe media files to txt, srt, vtt, json or docx",
+        description="Transcribes each FILE (any audio or video file) and writes OUT/<name>.<format> for every "
+                    "format asked for. Realtime mode streams the decoded audio at its own pace (or as fast as "
+                    "the service allows with --fast); batch mode uploads the file as a job and waits for it. "
+                    "A file that fails gets one line on standard error and the others are still done; the exit "
+                    "status is 1 if any failed.")
+    command.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio or video files")
+    command.add_argument("--mode", choices=("realtime", "batch"), default="realtime",
+                         help="stream the audio (realtime, the default) or upload the file as a job (batch)")
+    command.add_argument("--engine", choices=("local", "speechmatics"),
+                         help="the built-in engine, or Speechmatics (default: as in the studio's settings; "
+                              "Speechmatics when an API key or --url is given)")
+    command.add_argument("--url", metavar="URL",
+                         help="the Speechmatics-compatible server (ws[s]:// or http[s]://HOST[:PORT]/v2); "
+                              "default: SPEECHMATICS_RT_URL/SPEECHMATICS_BATCH_URL, else the settings' region")
+    command.add_argument("--language", default="en", help="language code (default en; batch also takes auto)")
+    command.add_argument("--diarization", choices=("none", "speaker", "channel"), default="none",
+                         help="label speakers, or each channel of the file (default none)")
+    command.add_argument("--operating-point", choices=("standard", "enhanced"), help="accuracy/speed trade-off")
+    command.add_argument("--max-delay", type=float, metavar="S",
+                         help="realtime: seconds the service may wait before finalising words (0.7 to 4)")
+    command.add_argument("--vocab", nargs="+", action="extend", default=[], metavar="WORD",
+                         help="words and names to expect (custom vocabulary)")
+    command.add_argument("--format", type=_formats, default=("txt",), metavar="FORMATS", dest="formats",
+                         help="comma-separated output formats: txt,srt,vtt,json,docx (default txt)")
+    command.add_argument("--out", type=Path, default=Path(), metavar="DIR",
+                         help="folder for the outputs (default: the current folder)")
+    command.add_argument("--fast", action="store_true",
+                         help="realtime: send the audio as fast as the service acknowledges it")
+
+
+def _add_jobs_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = commands.add_parser("jobs", help="list, inspect, fetch or delete batch jobs",
+                                  description="Batch jobs on the Speechmatics service (or the --url server).")
+    command.add_argument("--url", metavar="URL", help="the batch service (default: as for studio transcribe)")
+    actions = command.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="recent jobs, newest first")
+    listing.add_argument("--limit", type=int, metavar="N", help="at most N jobs (1 to 100)")
+    listing.add_argument("--include-deleted", action="store_true", help="also list deleted jobs")
+    actions.add_parser("get", help="a job's details, as JSON").add_argument("job_id", metavar="ID")
+    transcript = actions.add_parser("transcript", help="a finished job's transcript, on standard output")
+    transcript.add_argument("job_id", metavar="ID")
+    transcript.add_argument("--format", choices=("json", "txt", "srt"), default="json",
+                            help="json-v2 (default), plain text or subtitles")
+    delete = actions.add_parser("delete", help="delete a job and its files")
+    delete.add_argument("job_id", metavar="ID")
+    delete.add_argument("--force", action="store_true", help="also delete a job that is still running")
+
+
+def transcribe(args: argparse.Namespace, redactor: Redactor) -> int:
+    from studio.services.headless import TranscribeRequest, run_transcribe
+    from studio.services.transcribe import TranscribeOptions
+
+    options = TranscribeOptions(mode=args.mode, language=args.language, diarization=args.diarization,
+                                operating_point=args.operating_point, max_delay=args.max_delay,
+                                vocab=tuple(args.vocab), fast=args.fast)
+    request = TranscribeRequest(tuple(args.files), options, args.formats, args.out, args.engine, args.url)
+    return _run("transcribe", run_transcribe(request, env=os.environ, redactor=redactor,
+                                             stdout=sys.stdout, stderr=sys.stderr))
+
+
+def jobs(args: argparse.Namespace, redactor: Redactor) -> int:
+    from studio.services.headless import JobsRequest, run_jobs
+
+    request = JobsRequest(args.action, getattr(args, "job_id", ""), getattr(args, "format", "json"),
+                          getattr(args, "force", False), getattr(args, "limit", None),
+                          getattr(args, "include_deleted", False), args.url)
+    return _run("jobs", run_jobs(request, env=os.environ, redactor=redactor, stdout=sys.stdout, stderr=sys.stderr))
+
+
+def _run(name: str, work: Coroutine[Any, Any, int]) -> int:
+    """Runs a headless command. Ctrl+C or SIGTERM cancels it, so its sessions and built-in server are closed
+    on the way out; the status is then 130."""
+
+    def interrupted() -> int:
+        print(f"\nstudio {name}: interrupted", file=sys.stderr)
+        return 130
+
+    async def cancellable() -> int:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        terminated = False
+
+        def terminate() -> None:
+            nonlocal terminated
+            terminated = True
+            if task is not None:
+                task.cancel()
+
+        loop.add_signal_handler(signal.SIGTERM, terminate)
+        try:
+            return await work
+        except asyncio.CancelledError:
+            if terminated:
+                return interrupted()
+            raise
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+    try:
+        return asyncio.run(cancellable())
+    except KeyboardInterrupt:  # Ctrl+C: asyncio.run cancelled the command, then raised this
+        return interrupted()
