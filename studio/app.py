@@ -31,8 +31,10 @@ from studio.storage.secrets import KeyringSecretStore, SecretStore
 from studio.storage.settings_store import SettingsStore
 
 if TYPE_CHECKING:
-    from studio.qt.bridge import AsyncBridge
+    from studio.api.endpoints import Endpoints
+    from studio.qt.bridge import AsyncBridge, TaskHandle
     from studio.qt.settings.dialog import SettingsDialog
+    from studio.services.builtin import BuiltinEngineService
     from studio.services.credentials import Credentials
 
 log = logging.getLogger(__name__)
@@ -46,16 +48,18 @@ class Studio:
         self.paths = paths
         self.redactor = redactor or Redactor()
         self.settings = SettingsStore(paths.settings_file)
-        self.state = AppState(self.settings, availability.probe(), env)
+        self.state = AppState(self.settings, lambda model: availability.probe(model, paths.cache), env)
         self._secrets = secrets
         self._env = env
         self._credentials: Credentials | None = None
         self._bridge: AsyncBridge | None = None
+        self._builtin: BuiltinEngineService | None = None
         self._started = False
         # The theme hears of a settings change before the window restyles itself.
         self.theme = ThemeController(app, self.settings.settings.theme)
         self.settings.changed.subscribe(lambda settings: self.theme.apply(settings.theme))
         self.window = MainWindow(self.state, lambda: self.theme.colors)
+        self.state.changed.subscribe(lambda _state: self._engine_choice_changed())
         self.window.settings_requested.connect(self.open_settings)
         self.window.closed.connect(self.shutdown)
         if self.settings.problems:
@@ -80,6 +84,48 @@ class Studio:
             self._bridge.unhandled_error.connect(
                 lambda text: self.window.statusBar().showMessage(text, 15000))
         return self._bridge
+
+    @property
+    def builtin(self) -> BuiltinEngineService:
+        """The built-in engine's service; its server starts on first use (``use_builtin_engine``)."""
+        if self._builtin is None:
+            from studio.services.builtin import BuiltinEngineService
+
+            self._builtin = BuiltinEngineService(self.paths.cache)
+        return self._builtin
+
+    def use_builtin_engine(self, on_ready: Callable[[Endpoints], None] | None = None,
+                           on_error: Callable[[BaseException], None] | None = None) -> TaskHandle[Endpoints]:
+        """Starts the built-in engine if it is not running (its model loads off the GUI thread); ``on_ready``
+        gets its endpoints on the GUI thread, which the state (and the status bar) then show."""
+
+        def ready(endpoints: Endpoints) -> None:
+            self.state.set_local_endpoints(endpoints)
+            if on_ready is not None:
+                on_ready(endpoints)
+
+        def failed(error: BaseException) -> None:
+            log.error("the built-in engine did not start", exc_info=error)
+            self.window.statusBar().showMessage(f"The built-in engine could not start: {error}", 30000)
+            if on_error is not None:
+                on_error(error)
+
+        return self.bridge.submit(self.builtin.ensure_started(self.state.settings.whisper_model),
+                                  on_result=ready, on_error=failed)
+
+    def _engine_choice_changed(self) -> None:
+        """Stops the built-in engine when the user switches to Speechmatics or picks another model (it
+        starts again, with that model, when next used)."""
+        builtin = self._builtin
+        if builtin is None or not builtin.running or self._bridge is None:
+            return
+        from studio.services.engine import EngineKind
+
+        state = self.state
+        if state.engine.kind is EngineKind.LOCAL and builtin.model_setting == state.settings.whisper_model.strip():
+            return
+        state.set_local_endpoints(None)
+        self._bridge.submit(builtin.stop())
 
     def start(self) -> None:
         """What can wait until the window is on screen: keyboard shortcuts and the keychain lookup."""
@@ -106,9 +152,23 @@ class Studio:
 
     def shutdown(self) -> None:
         started = time.perf_counter()
+        if self._builtin is not None and self._bridge is not None and self._builtin.running:
+            self._stop_builtin_engine(self._bridge, self._builtin)
         clean = self._bridge.shutdown() if self._bridge is not None else True
         self.theme.close()
         log.info("shut down in %.3f s%s", time.perf_counter() - started, "" if clean else " (forced)")
+
+
+    @staticmethod
+    def _stop_builtin_engine(bridge: AsyncBridge, builtin: BuiltinEngineService) -> None:
+        """Stops the local server before the loop goes (a stop cut short would leave its socket open)."""
+        import asyncio
+        import concurrent.futures
+
+        try:
+            asyncio.run_coroutine_threadsafe(builtin.stop(), bridge.loop).result(timeout=1.0)
+        except (concurrent.futures.TimeoutError, RuntimeError) as exc:
+            log.warning("the built-in engine did not stop cleanly: %s", exc or type(exc).__name__)
 
 
 class _ExposeWatcher(QObject):

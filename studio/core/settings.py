@@ -50,6 +50,9 @@ class Settings:
     theme: Theme = Theme.SYSTEM
     # Realtime sessions authenticate with a short-lived key made from the API key (as browsers must).
     use_temporary_keys: bool = False
+    # The built-in engine's Whisper model: "" is the packaged offline model (tiny.en); otherwise a model name
+    # faster-whisper downloads (e.g. "small") or a folder holding a CTranslate2 Whisper model.
+    whisper_model: str = ""
     # Keys of a newer schema, kept verbatim so that saving does not drop them.
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 

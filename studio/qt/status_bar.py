@@ -51,7 +51,14 @@ class EngineIndicator(QWidget):
 
     def _engine_tooltip(self) -> str:
         engine = self._state.engine
-        if engine.endpoints is None:
-            return "The built-in engine runs on this computer, with no API key and no network."
+        if engine.kind is EngineKind.LOCAL:
+            local = self._state.local
+            model = f"\nModel: {local.model}, in {local.location}" if local.location else ""
+            if engine.endpoints is None:
+                return ("The built-in engine runs on this computer, with no API key and no network; it starts "
+                        f"when first used.{model}")
+            return (f"The built-in engine runs on this computer, with no API key and no network, at "
+                    f"{engine.endpoints.tts}.{model}")
+        assert engine.endpoints is not None
         return (f"Realtime: {engine.endpoints.realtime}\nBatch: {engine.endpoints.batch}\n"
                 f"Text to speech: {engine.endpoints.tts}")

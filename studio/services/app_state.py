@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from studio.api.endpoints import Endpoints
 from studio.core.observable import Observable
 from studio.core.settings import Settings
 from studio.local.availability import LocalEngineInfo
 from studio.services.engine import ActiveEngine, KeySource, KeyStatus, resolve_engine
 from studio.storage.settings_store import SettingsStore
 
+LocalProbe = Callable[[str], LocalEngineInfo]  # the Whisper model setting -> what the built-in engine would run
+
 
 class AppState:
     """Observed by views; changed only on the GUI thread (results from the bridge arrive there)."""
 
-    def __init__(self, settings: SettingsStore, local: LocalEngineInfo, env: Mapping[str, str]) -> None:
+    def __init__(self, settings: SettingsStore, local: LocalEngineInfo | LocalProbe,
+                 env: Mapping[str, str]) -> None:
         self.settings_store = settings
-        self.local = local
+        if isinstance(local, LocalEngineInfo):
+            fixed = local
+            self._probe: LocalProbe = lambda _model: fixed
+        else:
+            self._probe = local
+        self._local: tuple[str, LocalEngineInfo] | None = None
+        self.local_endpoints: Endpoints | None = None  # the built-in engine's, while it runs
         self.env = env
         self.key = KeyStatus(KeySource.UNKNOWN)
         self.changed: Observable[AppState] = Observable()
@@ -27,12 +37,29 @@ class AppState:
         return self.settings_store.settings
 
     @property
+    def local(self) -> LocalEngineInfo:
+        """What the built-in engine runs with the current model setting (probed again when it changes)."""
+        model = self.settings.whisper_model
+        if self._local is None or self._local[0] != model:
+            self._local = (model, self._probe(model))
+        return self._local[1]
+
+    def probe_local(self, model: str) -> LocalEngineInfo:
+        """What the built-in engine would run with this model setting (for Settings, before saving it)."""
+        return self._probe(model)
+
+    @property
     def engine(self) -> ActiveEngine:
-        return resolve_engine(self.settings, self.key, self.local, self.env)
+        return resolve_engine(self.settings, self.key, self.local, self.env, self.local_endpoints)
 
     def set_key_status(self, key: KeyStatus) -> None:
         if key != self.key:
             self.key = key
+            self.changed.emit(self)
+
+    def set_local_endpoints(self, endpoints: Endpoints | None) -> None:
+        if endpoints != self.local_endpoints:
+            self.local_endpoints = endpoints
             self.changed.emit(self)
 
     def save_settings(self, settings: Settings) -> None:

@@ -46,13 +46,14 @@ class EngineKind(StrEnum):
 class ActiveEngine:
     kind: EngineKind
     label: str
-    endpoints: Endpoints | None  # None for the built-in engine until its server is started
+    endpoints: Endpoints | None  # None for the built-in engine until its server is started (on first use)
     ready: bool
     detail: str = ""
 
 
 def resolve_engine(settings: Settings, key: KeyStatus, local: LocalEngineInfo,
-                   env: Mapping[str, str]) -> ActiveEngine:
+                   env: Mapping[str, str], local_endpoints: Endpoints | None = None) -> ActiveEngine:
+    """The engine the settings select; ``local_endpoints`` are the built-in engine's once it runs."""
     use_cloud = settings.engine is EngineChoice.SPEECHMATICS or (
         settings.engine is EngineChoice.AUTO and key.present)
     if use_cloud:
@@ -63,5 +64,5 @@ def resolve_engine(settings: Settings, key: KeyStatus, local: LocalEngineInfo,
                             "add an API key in Settings")
     label = f"Built-in engine (offline, {local.model})"
     if local.installed:
-        return ActiveEngine(EngineKind.LOCAL, label, None, True)
+        return ActiveEngine(EngineKind.LOCAL, label, local_endpoints, True)
     return ActiveEngine(EngineKind.LOCAL, "Built-in engine", None, False, local.reason)

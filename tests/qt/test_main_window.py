@@ -54,7 +54,9 @@ def test_shortcuts_switch_workspaces(qtbot: QtBot, make_studio: StudioFactory) -
 def test_status_bar_without_a_key_shows_the_built_in_engine(make_studio: StudioFactory) -> None:
     studio = make_studio()
     assert studio.state.key.source is KeySource.NONE
-    assert studio.window.indicator.engine_button.text() == "● Built-in engine: not installed yet"
+    assert studio.window.indicator.engine_button.text() == "● Built-in engine (offline, Whisper tiny.en)"
+    assert "starts when first used" in studio.window.indicator.engine_button.toolTip()
+    assert not studio.builtin.running  # nothing was started for it at start-up
     assert studio.window.indicator.key_button.text() == "No API key"
 
 

@@ -1,18 +1,23 @@
-"""The Settings dialog: API key, engine and region (or custom on-prem URLs), default language, theme."""
+"""The Settings dialog: API key, engine and region (or custom on-prem URLs), the built-in engine's Whisper model,
+default language, theme."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypeVar
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +25,7 @@ from PySide6.QtWidgets import (
 from studio.api.endpoints import ENV_BATCH_URL, ENV_RT_URL, ENV_TTS_URL, REGION_LABELS, url_problem
 from studio.core.languages import LANGUAGES
 from studio.core.settings import EngineChoice, Region, Settings, Theme
+from studio.local.availability import PACKAGED, PACKAGED_NAME
 from studio.qt.settings.api_key import ApiKeySection
 from studio.qt.widgets.labels import make_label
 from studio.services.app_state import AppState
@@ -35,6 +41,9 @@ ENGINE_LABELS = {
     EngineChoice.LOCAL: "Built-in engine (offline, on this computer)",
     EngineChoice.SPEECHMATICS: "Speechmatics",
 }
+PACKAGED_LABEL = f"Packaged: Whisper {PACKAGED_NAME} (offline)"
+MODEL_NAMES = ("tiny", "base.en", "base", "small.en", "small", "medium.en", "medium", "large-v3",
+               "distil-large-v3", "large-v3-turbo")
 THEME_LABELS = {Theme.SYSTEM: "Follow the system", Theme.LIGHT: "Light", Theme.DARK: "Dark"}
 
 
@@ -81,12 +90,27 @@ class SettingsDialog(QDialog):
         self.env_note.setText(f"Set in the environment, and used instead: {', '.join(overridden)}."
                               if overridden else "")
         self.env_note.setVisible(bool(overridden))
-        local = state.local
-        self.local_label = make_label(
-            f"Built-in engine: {local.model}" if local.installed else f"Built-in engine: {local.reason}",
-            "SectionHint", wrap=True)
-        if local.missing:
-            self.local_label.setToolTip(f"Missing: {', '.join(local.missing)}")
+        self.model_combo = QComboBox()
+        self.model_combo.setEditable(True)
+        self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model_combo.addItem(PACKAGED_LABEL, PACKAGED)
+        for name in MODEL_NAMES:
+            self.model_combo.addItem(name, name)
+        self._set_model(settings.whisper_model)
+        self.model_combo.setToolTip("The packaged model works offline. A model name is downloaded by "
+                                    "faster-whisper the first time it is used; a folder must hold a "
+                                    "CTranslate2 Whisper model.")
+        self.model_folder_button = QPushButton("Folder…")
+        self.model_folder_button.clicked.connect(self._choose_model_folder)
+        model_row = QWidget()
+        model_layout = QHBoxLayout(model_row)
+        model_layout.setContentsMargins(0, 0, 0, 0)
+        model_layout.addWidget(self.model_combo, 1)
+        model_layout.addWidget(self.model_folder_button)
+        self.local_label = make_label("", "SectionHint", wrap=True)
+        self.local_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.model_combo.currentTextChanged.connect(lambda _text: self._describe_model())
+        self._describe_model()
 
         engine_box = QGroupBox("Engine")
         engine_form = QFormLayout(engine_box)
@@ -95,6 +119,7 @@ class SettingsDialog(QDialog):
         engine_form.addRow(self.custom_box)
         engine_form.addRow(self.temporary_check)
         engine_form.addRow(self.env_note)
+        engine_form.addRow("Built-in model", model_row)
         engine_form.addRow(self.local_label)
 
         self.language_combo = _combo(dict(sorted(LANGUAGES.items(), key=lambda item: item[1])),
@@ -120,6 +145,36 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self._region_changed()
 
+    def model_setting(self) -> str:
+        """The model setting chosen: the packaged model, a listed name, or what was typed (a name or folder)."""
+        text = self.model_combo.currentText().strip()
+        index = self.model_combo.findText(text)
+        if index >= 0:
+            return str(self.model_combo.itemData(index))
+        return text
+
+    def _set_model(self, setting: str) -> None:
+        index = self.model_combo.findData(setting)
+        if index >= 0:
+            self.model_combo.setCurrentIndex(index)
+        else:
+            self.model_combo.setEditText(setting)
+
+    def _describe_model(self) -> None:
+        """Which model the built-in engine would use, and where it lives."""
+        info = self._state.probe_local(self.model_setting())
+        if info.installed:
+            text = f"Built-in engine: {info.model}, in {info.location}"
+        else:
+            text = f"Built-in engine: {info.model} cannot be used: {info.reason}"
+        self.local_label.setText(text)
+        self.local_label.setToolTip(f"Missing: {', '.join(info.missing)}" if info.missing else "")
+
+    def _choose_model_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "A folder with a CTranslate2 Whisper model")
+        if folder:
+            self._set_model(folder)
+
     def _region_changed(self) -> None:
         self.custom_box.setVisible(self.region_combo.currentData() == Region.CUSTOM.value)
 
@@ -133,9 +188,14 @@ class SettingsDialog(QDialog):
             language=str(self.language_combo.currentData()),
             theme=Theme(self.theme_combo.currentData()),
             use_temporary_keys=self.temporary_check.isChecked(),
+            whisper_model=self.model_setting(),
         )
 
     def _problem(self, settings: Settings) -> tuple[str, QWidget] | None:
+        if settings.whisper_model != self._state.settings.whisper_model:
+            info = self._state.probe_local(settings.whisper_model)
+            if not info.installed and not info.missing:
+                return f"The built-in engine's model cannot be used: {info.reason}.", self.model_combo
         if settings.region is not Region.CUSTOM:
             return None
         checks = [("realtime", self.rt_edit), ("batch", self.batch_edit)]
