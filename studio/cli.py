@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument("--no-auth", action="store_true", help="accept requests without a key")
     serve.add_argument("--script", type=Path, metavar="FILE",
                        help="replay this JSON-lines session ({ts, audio_ts, payload} per line) for realtime")
+    serve.add_argument("--engine", choices=("builtin", "scripted"), default="builtin",
+                       help="recognise with Whisper and speak with eSpeak NG (builtin, the default when installed), "
+                            "or use the scripted recogniser and tone voices (scripted; implied by --script)")
     _add_transcribe_parser(commands)
     _add_jobs_parser(commands)
     return parser
@@ -87,9 +90,20 @@ def serve(args: argparse.Namespace) -> int:
     if args.script is not None and not args.script.is_file():
         print(f"studio serve: no such script file: {args.script}", file=sys.stderr)
         return 2
-    recognizer = ScriptedRecognizer(args.script) if args.script else ScriptedRecognizer()
     config = ServerConfig(api_keys=frozenset(keys), require_auth=bool(keys))
-    server = LocalServer(config=config, recognizer=recognizer, batch_recognizer=recognizer)
+    from studio.local.availability import probe
+
+    if args.script is None and args.engine == "builtin" and probe().installed:
+        from studio.local.engine import build_recognizers, make_synthesizer
+
+        realtime, batch = build_recognizers()
+        server = LocalServer(config=config, recognizer=realtime, batch_recognizer=batch,
+                             synthesizer=make_synthesizer())
+        engine = f"Whisper ({probe().model}) and eSpeak NG"
+    else:
+        recognizer = ScriptedRecognizer(args.script) if args.script else ScriptedRecognizer()
+        server = LocalServer(config=config, recognizer=recognizer, batch_recognizer=recognizer)
+        engine = "scripted recogniser and tone voices"
 
     async def run_until_stopped() -> None:
         stop = asyncio.Event()
@@ -107,6 +121,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"  tts:      {urls.tts}", flush=True)
         print(f"  keys:     {urls.management}/v1/api_keys", flush=True)
         print(f"  auth:     {'API key required' if keys else 'any key (or none) accepted'}", flush=True)
+        print(f"  engine:   {engine}", flush=True)
         print("Press Ctrl+C to stop.", flush=True)
         try:
             await stop.wait()

@@ -27,6 +27,7 @@ def test_serve_prints_urls_answers_and_stops() -> None:
             lines[name.strip()] = value.strip()
         assert lines["realtime"].startswith("ws://127.0.0.1:") and lines["realtime"].endswith("/v2")
         assert lines["auth"] == "API key required"
+        assert lines["engine"].startswith("Whisper (Whisper tiny.en) and eSpeak NG")
         keys_url = lines["keys"]
         refused = httpx.post(keys_url, params={"type": "rt"}, json={"ttl": 60})
         assert refused.status_code == 403
