@@ -152,23 +152,13 @@ class Studio:
 
     def shutdown(self) -> None:
         started = time.perf_counter()
-        if self._builtin is not None and self._bridge is not None and self._builtin.running:
-            self._stop_builtin_engine(self._bridge, self._builtin)
-        clean = self._bridge.shutdown() if self._bridge is not None else True
+        builtin = self._builtin
+        # The local server is stopped before the loop goes: a stop cut short would leave its socket open.
+        cleanup = [builtin.stop] if builtin is not None and builtin.running else []
+        clean = self._bridge.shutdown(cleanup=cleanup) if self._bridge is not None else True
         self.theme.close()
         log.info("shut down in %.3f s%s", time.perf_counter() - started, "" if clean else " (forced)")
 
-
-    @staticmethod
-    def _stop_builtin_engine(bridge: AsyncBridge, builtin: BuiltinEngineService) -> None:
-        """Stops the local server before the loop goes (a stop cut short would leave its socket open)."""
-        import asyncio
-        import concurrent.futures
-
-        try:
-            asyncio.run_coroutine_threadsafe(builtin.stop(), bridge.loop).result(timeout=1.0)
-        except (concurrent.futures.TimeoutError, RuntimeError) as exc:
-            log.warning("the built-in engine did not stop cleanly: %s", exc or type(exc).__name__)
 
 
 class _ExposeWatcher(QObject):

@@ -12,7 +12,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from functools import partial
 from typing import Any, Generic, TypeVar
 
@@ -148,8 +148,10 @@ class AsyncBridge(QObject):
         if not self._closed:
             self._deliver.emit(call)
 
-    def shutdown(self, timeout: float = 1.5) -> bool:
-        """Cancel all tasks, let them unwind for up to ``timeout`` seconds, stop the loop, join the thread.
+    def shutdown(self, timeout: float = 1.5,
+                 cleanup: Sequence[Callable[[], Coroutine[Any, Any, object]]] = ()) -> bool:
+        """Await each ``cleanup`` (e.g. stopping a server, so its socket closes), then cancel all tasks, let
+        them unwind — all within about ``timeout`` seconds — stop the loop and join the thread.
 
         Returns True when everything stopped in time. Deliveries still queued are dropped.
         """
@@ -158,6 +160,11 @@ class AsyncBridge(QObject):
         self._closed = True
 
         async def cancel_all() -> None:
+            for step in cleanup:
+                try:
+                    await asyncio.wait_for(step(), timeout / 2)
+                except Exception as exc:  # a failed clean-up must not stop the rest of the shutdown
+                    log.warning("clean-up at shutdown failed: %s", exc or type(exc).__name__)
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:
                 task.cancel()

@@ -172,12 +172,23 @@ def _report(progress: ProgressCallback | None, update: Progress) -> None:
         progress(update)
 
 
-async def _probe(path: Path, options: TranscribeOptions) -> tuple[MediaInfo, tuple[str, ...]]:
+@dataclass(frozen=True)
+class _Prepared:
+    source: Path
+    info: MediaInfo
+    labels: tuple[str, ...]  # channel labels when each channel is transcribed apart
+    config: TranscriptionConfig
+
+
+async def _prepare(path: str | os.PathLike[str], options: TranscribeOptions) -> _Prepared:
+    """What both modes need first: the file probed (unreadable files refused before anything is sent),
+    the channel labels and the transcription config."""
     if options.mode not in MODES:
         raise ConfigurationError(f"Unknown mode {options.mode!r} (use realtime or batch)")
-    info = await asyncio.to_thread(probe, path)
+    source = Path(path)
+    info = await asyncio.to_thread(probe, source)
     labels = channel_labels(info.channels) if options.diarization == "channel" else ()
-    return info, labels
+    return _Prepared(source, info, labels, options.transcription_config(labels))
 
 
 async def transcribe_realtime(client: RealtimeClient, path: str | os.PathLike[str], options: TranscribeOptions,
@@ -185,9 +196,8 @@ async def transcribe_realtime(client: RealtimeClient, path: str | os.PathLike[st
     """Decode ``path`` and stream it in one realtime session; every message the service sends is kept."""
     loop = asyncio.get_running_loop()
     began = loop.time()
-    source = Path(path)
-    info, labels = await _probe(source, options)
-    config = options.transcription_config(labels)
+    prepared = await _prepare(path, options)
+    source, info, labels, config = prepared.source, prepared.info, prepared.labels, prepared.config
     stream = StreamFormat(sample_rate=options.sample_rate, mono=not labels)
     _report(progress, Progress("connecting", 0.0, info.duration))
     messages: list[m.ServerMessage] = []
@@ -247,9 +257,8 @@ async def transcribe_batch(client: BatchClient, path: str | os.PathLike[str], op
     """Upload ``path`` as a batch job, wait for it, and fetch its json-v2 transcript."""
     loop = asyncio.get_running_loop()
     began = loop.time()
-    source = Path(path)
-    info, labels = await _probe(source, options)
-    config = options.transcription_config(labels)
+    prepared = await _prepare(path, options)
+    source, info, config = prepared.source, prepared.info, prepared.config
     job = JobConfig(transcription=config)
     job.validate()
 

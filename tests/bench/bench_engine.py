@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import statistics
 import sys
 import time
@@ -32,6 +31,7 @@ from studio.api.endpoints import Endpoints
 from studio.api.messages import ServerMessage, Transcript
 from studio.local.whisper_results import normalise
 from studio.services.connections import Connection
+from tests.bench.processes import server_process
 from tests.helpers.wer import word_error_rate
 
 AUDIO = Path(__file__).resolve().parents[2].parent / "shared" / "audio"
@@ -177,12 +177,8 @@ async def speech(connection: Connection) -> None:
 
 
 async def run() -> int:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.bench.bench_engine", "--serve", stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE)
-    assert process.stdout is not None and process.stdin is not None
-    try:
-        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode().split()
+    async with server_process("tests.bench.bench_engine", "--serve", startup_timeout=60) as (process, first):
+        line = first.split()
         if len(line) != 3:
             print(f"the server did not start (said {line!r})")
             return 1
@@ -194,14 +190,6 @@ async def run() -> int:
         await realtime(connection, server, reference)
         await speech(connection)
         return 0
-    finally:
-        with contextlib.suppress(Exception):
-            process.stdin.close()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 def main() -> int:

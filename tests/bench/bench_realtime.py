@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import math
 import os
-import sys
 import time
 
 import numpy as np
@@ -20,6 +18,7 @@ import psutil  # type: ignore[import-untyped]
 from studio.api.config import AudioFormat, TranscriptionConfig
 from studio.api.messages import ServerMessage, Transcript
 from studio.api.realtime import RealtimeClient, RealtimeOptions
+from tests.bench.processes import server_process
 
 RATE = 16000
 FRAME_SECONDS = 0.02
@@ -35,12 +34,7 @@ def tone_frames(seconds: float = 1.0) -> list[bytes]:
 
 
 async def run(args: argparse.Namespace) -> int:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.bench.realtime_server", stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE)
-    assert process.stdout is not None and process.stdin is not None
-    try:
-        url = (await asyncio.wait_for(process.stdout.readline(), 30)).decode().strip()
+    async with server_process("tests.bench.realtime_server") as (process, url):
         if not url.startswith("ws://"):
             print(f"the server did not start (said {url!r})")
             return 1
@@ -71,8 +65,8 @@ async def run(args: argparse.Namespace) -> int:
         sampler = asyncio.create_task(sample())
         started = time.perf_counter()
         cpu_started = time.process_time()
-        server_process = psutil.Process(process.pid)
-        server_cpu_started = sum(server_process.cpu_times()[:2])
+        server_stats = psutil.Process(process.pid)
+        server_cpu_started = sum(server_stats.cpu_times()[:2])
         send = session.send_audio
         for index in range(total):
             await send(frames[index % len(frames)])
@@ -80,7 +74,7 @@ async def run(args: argparse.Namespace) -> int:
         await session.end(timeout=120)
         elapsed = time.perf_counter() - started
         client_cpu = time.process_time() - cpu_started
-        server_cpu = sum(server_process.cpu_times()[:2]) - server_cpu_started
+        server_cpu = sum(server_stats.cpu_times()[:2]) - server_cpu_started
         sampling = False
         await sampler
         peak = max(peak, me.memory_info().rss)
@@ -92,14 +86,6 @@ async def run(args: argparse.Namespace) -> int:
         print(f"client RSS: {baseline / 2**20:.1f} MiB at start, peak growth {(peak - baseline) / 2**20:.1f} MiB "
               f"(target < 20 MB)")
         return 0
-    finally:
-        with contextlib.suppress(Exception):
-            process.stdin.close()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 def main() -> int:

@@ -133,3 +133,28 @@ def test_shutdown_cancels_running_work_and_joins_the_thread(qtbot: QtBot) -> Non
     assert not any(t.name == "studio-asyncio" for t in threading.enumerate())
     with pytest.raises(RuntimeError, match="shut down"):
         bridge.submit(asyncio.sleep(0))
+
+
+def test_shutdown_awaits_clean_up_first_and_survives_its_failure(qtbot: QtBot) -> None:
+    bridge = AsyncBridge()
+    order: list[str] = []
+    started = threading.Event()
+
+    async def worker() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            order.append("worker cancelled")
+
+    async def stop_server() -> None:
+        await asyncio.sleep(0)
+        order.append("server stopped")
+
+    async def broken() -> None:
+        raise OSError("socket already gone")
+
+    bridge.submit(worker())
+    assert started.wait(2)
+    assert bridge.shutdown(timeout=1.0, cleanup=[broken, stop_server])
+    assert order == ["server stopped", "worker cancelled"]
