@@ -4,6 +4,12 @@ A settings document is a JSON object with a ``version``. Older documents are bro
 migrations in ``MIGRATIONS`` (one step per version); values that do not fit the schema fall back to their
 defaults and are reported, and keys this version does not know are kept so that a newer studio's settings
 survive a round trip through an older one.
+
+Each workspace keeps its own choices in a section of its own (``settings.live``, ``settings.batch``,
+``settings.voices``): a frozen dataclass nested in ``Settings``, stored as a JSON object under its name.
+Section fields may be ``str``, ``int``, ``float``, ``bool``, a ``StrEnum``, a ``tuple`` of strings or of
+numbers, or another section; the same fallback rules apply inside a section, and its unknown keys are kept
+too. Change one with ``settings.replace(live=settings.live.replace(overlay_lines=3))``.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self, TypeVar
 
 SCHEMA_VERSION = 1
 
@@ -40,6 +46,32 @@ class Theme(StrEnum):
 
 
 @dataclass(frozen=True)
+class Section:
+    """A group of settings stored as one JSON object (see the module's documentation)."""
+
+    # Keys of a newer schema, kept verbatim so that saving does not drop them.
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, kw_only=True)
+
+    def replace(self, **changes: Any) -> Self:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class LiveSettings(Section):
+    """The Live workspace: sources, the session's recognition settings, the caption overlay."""
+
+
+@dataclass(frozen=True)
+class BatchSettings(Section):
+    """The Batch workspace: queue-wide job defaults, concurrency, auto-export."""
+
+
+@dataclass(frozen=True)
+class VoicesSettings(Section):
+    """The Voices workspace: the chosen voices, output device, recent texts, the preview cache."""
+
+
+@dataclass(frozen=True)
 class Settings:
     engine: EngineChoice = EngineChoice.AUTO
     region: Region = Region.EU
@@ -53,6 +85,9 @@ class Settings:
     # The built-in engine's Whisper model: "" is the packaged offline model (tiny.en); otherwise a model name
     # faster-whisper downloads (e.g. "small") or a folder holding a CTranslate2 Whisper model.
     whisper_model: str = ""
+    live: LiveSettings = field(default_factory=LiveSettings)
+    batch: BatchSettings = field(default_factory=BatchSettings)
+    voices: VoicesSettings = field(default_factory=VoicesSettings)
     # Keys of a newer schema, kept verbatim so that saving does not drop them.
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
@@ -104,38 +139,82 @@ def _enum_field(name: str, enum: type[StrEnum], raw: Any, problems: list[str]) -
         return None
 
 
+def _value(name: str, default: Any, raw: Any, problems: list[str]) -> Any:
+    """``raw`` read as the type of ``default``, or None (reported) when it does not fit."""
+    if isinstance(default, StrEnum):
+        return _enum_field(name, type(default), raw, problems)
+    if isinstance(default, Section):
+        if not isinstance(raw, Mapping):
+            problems.append(f"'{name}' should be an object; the defaults were used")
+            return None
+        return _section(type(default), raw, problems, f"{name}.")
+    if isinstance(default, tuple):
+        item_types: tuple[type, ...] = (str,) if all(isinstance(v, str) for v in default) and default else (
+            str, int, float)
+        if isinstance(raw, list) and all(isinstance(v, item_types) and not isinstance(v, bool) for v in raw):
+            return tuple(raw)
+        problems.append(f"'{name}' should be a list; the default was used")
+        return None
+    if isinstance(default, bool):
+        if isinstance(raw, bool):
+            return raw
+    elif isinstance(default, float):
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            return float(raw)
+    elif isinstance(default, int):
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+    elif isinstance(raw, type(default)):
+        return raw
+    problems.append(f"'{name}' should be a {type(default).__name__}; the default was used")
+    return None
+
+
+_S = TypeVar("_S", bound="Section | Settings")
+
+
+def _section(cls: type[_S], doc: Mapping[str, Any], problems: list[str], prefix: str = "") -> _S:
+    known = {f.name for f in dataclasses.fields(cls) if f.name != "extra"}
+    defaults = cls()
+    values: dict[str, Any] = {}
+    for name in known:
+        if name in doc:
+            value = _value(prefix + name, getattr(defaults, name), doc[name], problems)
+            if value is not None:
+                values[name] = value
+    extra = {k: v for k, v in doc.items() if k not in known and k != "version"}
+    return cls(**values, extra=extra)
+
+
 def from_dict(data: Mapping[str, Any]) -> LoadResult:
     """Build settings from a JSON document of any known version."""
     version = data.get("version", 0)
     newer = version if isinstance(version, int) and version > SCHEMA_VERSION else None
     doc = dict(data) if newer is not None else migrate(dict(data))
     problems: list[str] = []
-    values: dict[str, Any] = {}
-    known = {f.name: f for f in dataclasses.fields(Settings) if f.name != "extra"}
-    defaults = Settings()
-    for name in known:
-        if name not in doc:
-            continue
-        raw = doc[name]
-        default = getattr(defaults, name)
-        if isinstance(default, StrEnum):
-            value = _enum_field(name, type(default), raw, problems)
-            if value is not None:
-                values[name] = value
-        elif isinstance(raw, type(default)):
-            values[name] = raw
-        else:
-            problems.append(f"'{name}' should be a {type(default).__name__}; the default was used")
-    extra = {k: v for k, v in doc.items() if k not in known and k != "version"}
-    return LoadResult(Settings(**values, extra=extra), tuple(problems), newer)
+    settings = _section(Settings, doc, problems)
+    return LoadResult(settings, tuple(problems), newer)
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, Section):
+        return _fields(value)
+    if isinstance(value, tuple):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _fields(obj: Any) -> JsonDict:
+    doc: JsonDict = dict(obj.extra)
+    for f in dataclasses.fields(obj):
+        if f.name != "extra":
+            doc[f.name] = _to_json(getattr(obj, f.name))
+    return doc
 
 
 def to_dict(settings: Settings) -> JsonDict:
-    doc: JsonDict = dict(settings.extra)
-    for f in dataclasses.fields(Settings):
-        if f.name == "extra":
-            continue
-        value = getattr(settings, f.name)
-        doc[f.name] = value.value if isinstance(value, StrEnum) else value
+    doc = _fields(settings)
     doc["version"] = SCHEMA_VERSION
     return doc

@@ -63,3 +63,47 @@ def test_document_from_a_newer_version_keeps_unknown_keys() -> None:
     assert result.newer_version == schema.SCHEMA_VERSION + 1
     assert result.settings.language == "ja"
     assert schema.to_dict(result.settings)["hologram_mode"] == {"on": True}
+
+
+def test_workspace_sections_round_trip_and_keep_unknown_keys() -> None:
+    doc = schema.to_dict(Settings())
+    assert doc["live"] == {} and doc["batch"] == {} and doc["voices"] == {}
+    doc["live"] = {"from_a_newer_studio": [1, 2]}
+    loaded = schema.from_dict(doc)
+    assert loaded.problems == ()
+    assert schema.to_dict(loaded.settings)["live"] == {"from_a_newer_studio": [1, 2]}
+
+
+def test_a_section_that_is_not_an_object_falls_back_to_its_defaults() -> None:
+    result = schema.from_dict({"version": 1, "batch": "fast"})
+    assert result.settings.batch == schema.BatchSettings()
+    assert any("'batch' should be an object" in p for p in result.problems)
+
+
+def test_section_fields_of_every_kind_are_read_and_checked() -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Inner(schema.Section):
+        size: float = 1.5
+
+    @dataclass(frozen=True)
+    class Sample(schema.Section):
+        name: str = "a"
+        count: int = 2
+        ratio: float = 0.5
+        flag: bool = False
+        theme: Theme = Theme.LIGHT
+        words: tuple[str, ...] = ("x",)
+        inner: Inner = Inner()
+
+    problems: list[str] = []
+    good = schema._section(Sample, {"name": "b", "count": 3, "ratio": 1, "flag": True, "theme": "dark",
+                                    "words": ["y", "z"], "inner": {"size": 3}}, problems)
+    assert problems == []
+    assert good == Sample("b", 3, 1.0, True, Theme.DARK, ("y", "z"), Inner(3.0))
+    assert schema._fields(good)["theme"] == "dark" and schema._fields(good)["inner"] == {"size": 3.0}
+    bad = schema._section(Sample, {"count": True, "ratio": "x", "flag": 1, "words": [1], "inner": 5}, problems,
+                          "live.")
+    assert bad == Sample()
+    assert len(problems) == 5 and all(p.startswith("'live.") for p in problems)
