@@ -235,3 +235,53 @@ def test_unknown_formats_and_wrong_options_are_refused() -> None:
     with pytest.raises(TypeError):
         export(Transcript(), "srt", TextOptions())
     assert export(meeting(), "docx", TextOptions(timestamps=False))  # text options lay out a document too
+
+
+# -- bookmarks ---------------------------------------------------------------------------------------------------
+
+
+def bookmarked() -> Transcript:
+    transcript = meeting()
+    transcript.add_bookmark(4.0, "decision <made>")
+    transcript.add_bookmark(0.1)
+    transcript.add_bookmark(99.0, "after the end")
+    return transcript
+
+
+def test_bookmarks_are_lines_of_their_own_in_text() -> None:
+    lines = export(bookmarked(), "txt").decode().split("\n\n")
+    assert lines == [
+        "[00:00:00] ★ Bookmark",  # before anything was said
+        "Ana <Chair> & Co: I think <b>bold</b> & 5 > 3 is fine.",
+        "Speaker 2: Agreed, let's ship it. Good.",
+        "[00:00:04] ★ Bookmark: decision <made>",
+        "Speaker 2: One more thing.",
+        "[00:01:39] ★ Bookmark: after the end\n",
+    ]
+
+
+def test_bookmarks_in_docx_and_json_round_trip() -> None:
+    transcript = bookmarked()
+    document = Document(io.BytesIO(export(transcript, "docx")))
+    texts = [p.text for p in document.paragraphs]
+    assert "[00:00:04] ★ Bookmark: decision <made>" in texts
+    assert texts.index("[00:00:04] ★ Bookmark: decision <made>") == texts.index(
+        "[00:00:10] Speaker 2: One more thing.") - 1
+    back = Transcript.from_json_v2(json.loads(export(transcript, "json")))
+    assert [(b.time, b.label) for b in back.bookmarks] == [(0.1, ""), (4.0, "decision <made>"),
+                                                           (99.0, "after the end")]
+    assert back.speakers.display("S1") == "Ana <Chair> & Co"
+
+
+def test_bookmark_changes_are_told_to_observers() -> None:
+    from studio.core.transcript.changes import BookmarksChanged
+
+    transcript = Transcript()
+    seen: list[object] = []
+    transcript.changes.subscribe(seen.append)
+    first = transcript.add_bookmark(2.0)
+    transcript.add_bookmark(1.0, "earlier")
+    renamed = transcript.relabel_bookmark(first, "named")
+    transcript.remove_bookmark(renamed)
+    assert [tuple((b.time, b.label) for b in c.bookmarks) for c in seen if isinstance(c, BookmarksChanged)] == [
+        ((2.0, ""),), ((1.0, "earlier"), (2.0, "")), ((1.0, "earlier"), (2.0, "named")), ((1.0, "earlier"),)]

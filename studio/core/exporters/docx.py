@@ -1,5 +1,6 @@
 """A Word document (python-docx): the title, then one paragraph per speaker turn (the plain-text
-paragraphs), each starting with its ``[hh:mm:ss]`` time in grey and the speaker's name in bold.
+paragraphs), each starting with its ``[hh:mm:ss]`` time in grey and the speaker's name in bold; bookmarks
+are grey italic lines of their own.
 
 python-docx adds a paragraph in about a millisecond, too slow for a day-long meeting (9,000 turns in 8
 hours), so the paragraphs are written as WordprocessingML in one string, parsed once and appended to the
@@ -14,8 +15,9 @@ import re
 from xml.sax.saxutils import escape
 
 from studio.core.exporters import DocxOptions
-from studio.core.exporters.txt import headed, paragraphs
+from studio.core.exporters.txt import bookmark_line, headed, paragraphs, with_bookmarks
 from studio.core.transcript import Transcript
+from studio.core.transcript.changes import Bookmark
 
 TIME_COLOUR = "767676"
 # Characters XML 1.0 cannot hold (C0 controls but tab and newlines, surrogates, U+FFFE and U+FFFF).
@@ -43,7 +45,12 @@ def export(transcript: Transcript, options: DocxOptions) -> bytes:
     direction = "<w:rtl/>" if rtl else ""
     text_run = f"<w:r><w:rPr>{direction}</w:rPr>" if rtl else "<w:r>"
     parts = [f"<w:body {nsdecls('w')}>"]
-    for time, name, item in headed(transcript, options, paragraphs(transcript, options)):
+    for entry in with_bookmarks(transcript, headed(transcript, options, paragraphs(transcript, options))):
+        if isinstance(entry, Bookmark):
+            parts.append(f'{paragraph_start}<w:r><w:rPr><w:i/><w:color w:val="{TIME_COLOUR}"/>{direction}</w:rPr>'
+                         f'<w:t xml:space="preserve">{_text(bookmark_line(entry))}</w:t></w:r></w:p>')
+            continue
+        time, name, item = entry
         parts.append(paragraph_start)
         if time:
             parts.append(f'<w:r><w:rPr><w:color w:val="{TIME_COLOUR}"/></w:rPr>'

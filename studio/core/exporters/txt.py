@@ -2,7 +2,8 @@
 
 Paragraphs are built from the transcript's segments: a speaker's sentences run on until the speaker (or
 channel) changes, a silence of ``paragraph_pause`` seconds, or the paragraph reaches ``paragraph_chars``.
-The Word export lays out the same paragraphs.
+The Word export lays out the same paragraphs. Bookmarks are lines of their own (``[hh:mm:ss] ★ Bookmark: label``)
+after the paragraph in which they fall.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from dataclasses import dataclass
 from studio.core.exporters import TextOptions
 from studio.core.exporters.subtitles import labelled, speaker_name
 from studio.core.transcript import Segment, Token, Transcript, render
+from studio.core.transcript.changes import Bookmark
+
+BOOKMARK = "★ Bookmark"
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,32 @@ def headed(transcript: Transcript, options: TextOptions,
     return out
 
 
+Headed = tuple[str, str, Paragraph]
+
+
+def with_bookmarks(transcript: Transcript, items: list[Headed]) -> list[Headed | Bookmark]:
+    """The headed paragraphs with each bookmark placed after the paragraph it falls in (time order)."""
+    out: list[Headed | Bookmark] = []
+    marks = list(transcript.bookmarks)
+    for item in items:
+        while marks and marks[0].time < item[2].start:
+            out.append(marks.pop(0))
+        out.append(item)
+    out.extend(marks)
+    return out
+
+
+def bookmark_line(bookmark: Bookmark) -> str:
+    return f"[{hms(bookmark.time)}] {BOOKMARK}" + (f": {_one_line(bookmark.label)}" if bookmark.label else "")
+
+
 def export(transcript: Transcript, options: TextOptions) -> bytes:
     lines = []
-    for time, name, item in headed(transcript, options, paragraphs(transcript, options)):
+    for entry in with_bookmarks(transcript, headed(transcript, options, paragraphs(transcript, options))):
+        if isinstance(entry, Bookmark):
+            lines.append(bookmark_line(entry))
+            continue
+        time, name, item = entry
         head = (f"[{time}] " if time else "") + (f"{name}: " if name else "")
         lines.append(head + item.text)
     if not lines:

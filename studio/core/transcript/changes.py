@@ -43,9 +43,22 @@ class TokensEdited:
 
 
 @dataclass(frozen=True)
+class Bookmark:
+    """A moment the user marked (a hotkey in a live session): audio time and an optional label."""
+
+    time: float
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class BookmarksChanged:
+    bookmarks: tuple[Bookmark, ...]  # all of them now, in time order
+
+
+@dataclass(frozen=True)
 class Reloaded:
     """The whole document changed (loaded or cleared)."""
 
 
 Change = (FinalsAppended | PartialReplaced | UtteranceEnded | TranslationChanged | TokensEdited | SpeakerRenamed
-          | Reloaded)
+          | BookmarksChanged | Reloaded)

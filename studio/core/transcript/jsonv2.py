@@ -1,8 +1,8 @@
 """Loading a batch json-v2 transcript into the model, and writing the model back out in the same shape.
 
 Everything the model does not interpret (summary, sentiment, topics, chapters, audio events, job and
-metadata blocks) is kept and written back; speaker names the user gave travel in a ``studio`` block that
-other readers ignore, so a saved transcript reopens with its names.
+metadata blocks) is kept and written back; speaker names the user gave and bookmarks travel in a
+``studio`` block that other readers ignore, so a saved transcript reopens with its names and bookmarks.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from studio.core.transcript.changes import Reloaded
+from studio.core.transcript.changes import Bookmark, Reloaded
 from studio.core.transcript.model import Sentence, Transcript
 from studio.core.transcript.tokens import token_to_result, tokens_from_results
 
@@ -50,6 +50,11 @@ def from_json_v2(doc: Mapping[str, Any], factory: type[Transcript] = Transcript)
     if isinstance(studio, Mapping) and isinstance(studio.get("speaker_names"), Mapping):
         for key, name in studio["speaker_names"].items():
             transcript.speakers.rename(str(key), str(name))
+    if isinstance(studio, Mapping) and isinstance(studio.get("bookmarks"), list):
+        for item in studio["bookmarks"]:
+            if isinstance(item, Mapping) and isinstance(item.get("time"), int | float):
+                transcript.bookmarks.append(Bookmark(float(item["time"]), str(item.get("label") or "")))
+        transcript.bookmarks.sort(key=lambda b: b.time)
     transcript.changes.emit(Reloaded())
     return transcript
 
@@ -75,7 +80,13 @@ def to_json_v2(transcript: Transcript) -> dict[str, Any]:
     for key in EXTRA_KEYS:
         if key != "job" and key in transcript.extras:
             doc[key] = transcript.extras[key]
+    studio: dict[str, Any] = {}
     names = transcript.speakers.names()
     if names:
-        doc["studio"] = {"speaker_names": names}
+        studio["speaker_names"] = names
+    if transcript.bookmarks:
+        studio["bookmarks"] = [{"time": b.time, **({"label": b.label} if b.label else {})}
+                               for b in transcript.bookmarks]
+    if studio:
+        doc["studio"] = studio
     return doc

@@ -11,6 +11,9 @@
 - translations are kept per language, partial ones replaced as a whole;
 - ``RecognitionStarted`` sets the word delimiter and writing direction.
 
+Bookmarks (``add_bookmark``, ``remove_bookmark``) mark moments by audio time; they are kept in time order,
+written to json-v2 (in the ``studio`` block) and shown by the TXT and DOCX exports.
+
 Observers subscribe to ``changes`` and get ``studio.core.transcript.changes`` objects; no Qt.
 """
 
@@ -23,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from studio.core.observable import Observable
 from studio.core.transcript.changes import (
+    Bookmark,
+    BookmarksChanged,
     Change,
     FinalsAppended,
     PartialReplaced,
@@ -90,6 +95,7 @@ class Transcript:
         self.partial_translations: dict[str, list[Sentence]] = {}
         self.extras: dict[str, Any] = {}  # batch features: summary, sentiment_analysis, topics, chapters…
         self.metadata: dict[str, Any] = {}
+        self.bookmarks: list[Bookmark] = []
         self.changes: Observable[Change] = Observable()
         self.speakers.renamed.subscribe(self.changes.emit)
 
@@ -195,6 +201,24 @@ class Transcript:
             self.partial_translations.pop(language, None)
         self.changes.emit(TranslationChanged(language, partial))
 
+    # -- bookmarks -------------------------------------------------------------------------------------------
+    def add_bookmark(self, time: float, label: str = "") -> Bookmark:
+        bookmark = Bookmark(max(0.0, float(time)), label)
+        bisect.insort(self.bookmarks, bookmark, key=lambda b: b.time)
+        self.changes.emit(BookmarksChanged(tuple(self.bookmarks)))
+        return bookmark
+
+    def remove_bookmark(self, bookmark: Bookmark) -> None:
+        if bookmark in self.bookmarks:
+            self.bookmarks.remove(bookmark)
+            self.changes.emit(BookmarksChanged(tuple(self.bookmarks)))
+
+    def relabel_bookmark(self, bookmark: Bookmark, label: str) -> Bookmark:
+        index = self.bookmarks.index(bookmark)
+        renamed = self.bookmarks[index] = Bookmark(bookmark.time, label)
+        self.changes.emit(BookmarksChanged(tuple(self.bookmarks)))
+        return renamed
+
     # -- translations ---------------------------------------------------------------------------------------
     def translation_between(self, language: str, start: float, end: float) -> list[Sentence]:
         """The final translated sentences that overlap ``start``–``end`` (the span of a segment)."""
@@ -241,4 +265,5 @@ class Transcript:
         self.translations.clear()
         self.partial_translations.clear()
         self.extras.clear()
+        self.bookmarks.clear()
         self.changes.emit(Reloaded())
