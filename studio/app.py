@@ -11,7 +11,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 from studio import APP_ID, APP_NAME, __version__, logs
 from studio.core.redaction import Redactor
 from studio.local import availability
+from studio.qt.context import WorkspaceContext
 from studio.qt.main_window import MainWindow
 from studio.qt.signals import SignalWakeup, has_display
 from studio.qt.theme import ThemeController
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from studio.qt.bridge import AsyncBridge, TaskHandle
     from studio.qt.settings.dialog import SettingsDialog
     from studio.services.builtin import BuiltinEngineService
+    from studio.services.connector import Connector
     from studio.services.credentials import Credentials
 
 log = logging.getLogger(__name__)
@@ -58,7 +61,12 @@ class Studio:
         # The theme hears of a settings change before the window restyles itself.
         self.theme = ThemeController(app, self.settings.settings.theme)
         self.settings.changed.subscribe(lambda settings: self.theme.apply(settings.theme))
-        self.window = MainWindow(self.state, lambda: self.theme.colors)
+        self.context = WorkspaceContext(
+            self.state, paths, lambda: self.theme.colors, lambda: self.bridge, lambda: self.connector,
+            notify=lambda text: self.window.statusBar().showMessage(text, 15000),
+            speak_line=self._speak_line, transcribe_files=self._transcribe_files)
+        self._connector: Connector | None = None
+        self.window = MainWindow(self.context)
         self.state.changed.subscribe(lambda _state: self._engine_choice_changed())
         self.window.settings_requested.connect(self.open_settings)
         self.window.closed.connect(self.shutdown)
@@ -93,6 +101,27 @@ class Studio:
 
             self._builtin = BuiltinEngineService(self.paths.cache)
         return self._builtin
+
+    @property
+    def connector(self) -> Connector:
+        """Protocol clients for the active engine, for the workspaces (``WorkspaceContext.connect``)."""
+        if self._connector is None:
+            from studio.services.connector import Connector
+
+            self._connector = Connector(lambda: self.credentials, lambda: self.builtin,
+                                        self.bridge.to_gui(self.state.set_local_endpoints))
+        return self._connector
+
+    def _speak_line(self, text: str) -> None:
+        speak = getattr(self.window.page("voices"), "speak", None)
+        if speak is not None:
+            speak(text)
+
+    def _transcribe_files(self, files: Sequence[Path]) -> None:
+        add = getattr(self.window.page("batch"), "add_files", None)
+        if add is not None:
+            add(list(files))
+            self.window.show_workspace("batch")
 
     def use_builtin_engine(self, on_ready: Callable[[Endpoints], None] | None = None,
                            on_error: Callable[[BaseException], None] | None = None) -> TaskHandle[Endpoints]:
@@ -133,6 +162,7 @@ class Studio:
             return
         self._started = True
         self.window.install_shortcuts()
+        self.window.build_current_page()
         self.bridge.submit(self.credentials.status(), on_result=self.state.set_key_status,
                            on_error=self._key_lookup_failed)
 
@@ -154,7 +184,10 @@ class Studio:
         started = time.perf_counter()
         builtin = self._builtin
         # The local server is stopped before the loop goes: a stop cut short would leave its socket open.
-        cleanup = [builtin.stop] if builtin is not None and builtin.running else []
+        # Workspaces finish first (a live session ends cleanly), then the built-in engine stops.
+        cleanup = [*self.context.cleanups]
+        if builtin is not None and builtin.running:
+            cleanup.append(builtin.stop)
         clean = self._bridge.shutdown(cleanup=cleanup) if self._bridge is not None else True
         self.theme.close()
         log.info("shut down in %.3f s%s", time.perf_counter() - started, "" if clean else " (forced)")

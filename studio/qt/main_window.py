@@ -18,11 +18,10 @@ from PySide6.QtWidgets import (
 
 from studio import APP_NAME, __version__
 from studio.core.settings import Settings, Theme
+from studio.qt.context import WorkspaceContext
 from studio.qt.resources import icon
 from studio.qt.status_bar import EngineIndicator
-from studio.qt.theme import Colors
-from studio.qt.workspaces import WORKSPACES, make_workspace
-from studio.services.app_state import AppState
+from studio.qt.workspaces import COMMON_ACTIONS, WORKSPACES, WorkspaceAction, WorkspaceSpec, make_workspace
 
 
 class MainWindow(QMainWindow):
@@ -30,8 +29,11 @@ class MainWindow(QMainWindow):
     #: Emitted once, when the window has closed and the app should shut down.
     closed = Signal()
 
-    def __init__(self, state: AppState, colors: Callable[[], Colors], parent: QWidget | None = None) -> None:
+    def __init__(self, context: WorkspaceContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.context = context
+        state = context.state
+        colors = context.colors
         self._state = state
         self._colors = colors
         self.setWindowTitle(APP_NAME)
@@ -45,8 +47,11 @@ class MainWindow(QMainWindow):
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setAccessibleName("Workspaces")
         self.pages = QStackedWidget()
-        # A workspace page is built the first time it is shown; until then a blank stands in for it.
+        # A workspace page is built the first time it is shown; until then a blank stands in for it. The
+        # first page waits for ``build_current_page`` (once the window is on screen), so start-up never pays
+        # for a workspace's modules.
         self._built: dict[int, QWidget] = {}
+        self._deferred = True
         for spec in WORKSPACES:
             item = QListWidgetItem(spec.title)
             item.setToolTip(f"{spec.heading} ({spec.shortcut})")
@@ -104,6 +109,14 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("&Quit", self.close, (standard.Quit, "Ctrl+Q"))
         file_menu.addAction(self.quit_action)
 
+        edit_menu = menu.addMenu("&Edit")
+        self.common_actions: list[QAction] = []
+        for item in COMMON_ACTIONS:
+            action = self._action(item.text, partial(self._run_common_action, item),
+                                  (item.shortcut,) if item.shortcut else ())
+            edit_menu.addAction(action)
+            self.common_actions.append(action)
+
         view_menu = menu.addMenu("&View")
         self.workspace_actions: list[QAction] = []
         for row, spec in enumerate(WORKSPACES):
@@ -121,6 +134,17 @@ class MainWindow(QMainWindow):
             self.theme_group.addAction(action)
             theme_menu.addAction(action)
 
+        self.workspace_action_map: dict[tuple[str, str], QAction] = {}
+        for spec in WORKSPACES:
+            if not spec.actions:
+                continue
+            workspace_menu = menu.addMenu(f"&{spec.title}")
+            for item in spec.actions:
+                action = self._action(item.text, partial(self._run_workspace_action, spec, item),
+                                      (item.shortcut,) if item.shortcut else ())
+                workspace_menu.addAction(action)
+                self.workspace_action_map[(spec.key, item.id)] = action
+
         help_menu = menu.addMenu("&Help")
         self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts,
                                              (standard.HelpContents, "F1"))
@@ -128,9 +152,27 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self._action(f"&About {APP_NAME}", self.show_about))
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
-        actions = [self.settings_action, self.quit_action, *self.workspace_actions, self.shortcuts_action]
-        return [(a.text().replace("&", ""), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+        actions = [self.settings_action, self.quit_action, *self.workspace_actions,
+                   *self.workspace_action_map.values(), *self.common_actions, self.shortcuts_action]
+        rows = [(a.text().replace("&", ""), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
                 for a in actions if not a.shortcut().isEmpty()]
+        for spec in WORKSPACES:
+            rows += [(f"{spec.title}: {text}", keys) for text, keys in spec.page_keys]
+        return rows
+
+    def _run_workspace_action(self, spec: WorkspaceSpec, item: WorkspaceAction) -> None:
+        page = self.page(spec.key)
+        if item.show_page:
+            self.show_workspace(spec.key)
+        trigger = getattr(page, "trigger", None)
+        if trigger is not None:
+            trigger(item.id)
+
+    def _run_common_action(self, item: WorkspaceAction) -> None:
+        page = self.pages.currentWidget()
+        trigger = getattr(page, "trigger", None)
+        if trigger is not None and self.sidebar.currentRow() in self._built:
+            trigger(item.id)
 
     def show_shortcuts(self) -> None:
         from studio.qt.shortcuts import ShortcutsDialog
@@ -145,9 +187,19 @@ class MainWindow(QMainWindow):
                           "previews on the Speechmatics APIs, with a built-in offline engine.<br>MIT licence.")
 
     # -- state ---------------------------------------------------------------------------------------
+    def build_current_page(self) -> None:
+        """Builds the page that is showing (the window calls this once it is on screen)."""
+        self._deferred = False
+        self._show_page(self.sidebar.currentRow())
+
     def _show_page(self, row: int) -> None:
+        if row < 0:
+            return
+        if row not in self._built and self._deferred:
+            self.pages.setCurrentIndex(row)
+            return
         if row not in self._built:
-            page = make_workspace(WORKSPACES[row], QColor(self._colors().muted))
+            page = make_workspace(WORKSPACES[row], self.context)
             blank = self.pages.widget(row)
             self.pages.insertWidget(row, page)
             if blank is not None:
@@ -161,8 +213,20 @@ class MainWindow(QMainWindow):
         row = next(i for i, spec in enumerate(WORKSPACES) if spec.key == key)
         if row not in self._built:
             current = self.sidebar.currentRow()
+            deferred, self._deferred = self._deferred, False
             self._show_page(row)
+            self._deferred = deferred
             self.pages.setCurrentIndex(current)
+        return self._built[row]
+
+    def built_pages(self) -> dict[str, QWidget]:
+        return {WORKSPACES[row].key: page for row, page in self._built.items()}
+
+    def show_workspace(self, key: str) -> QWidget:
+        row = next(i for i, spec in enumerate(WORKSPACES) if spec.key == key)
+        self._deferred = False
+        self.sidebar.setCurrentRow(row)
+        self._show_page(row)
         return self._built[row]
 
     def current_workspace(self) -> str:
@@ -190,6 +254,11 @@ class MainWindow(QMainWindow):
         self.indicator.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        for page in self._built.values():
+            confirm = getattr(page, "confirm_close", None)
+            if confirm is not None and not confirm():
+                event.ignore()
+                return
         self._unsubscribe()
         super().closeEvent(event)
         self.closed.emit()

@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping
 from studio.api.endpoints import Endpoints
 from studio.core.observable import Observable
 from studio.core.settings import Settings
-from studio.local.availability import LocalEngineInfo
+from studio.local.availability import LocalEngineInfo, resolve_model
+from studio.services.capabilities import Capabilities, capabilities
 from studio.services.engine import ActiveEngine, KeySource, KeyStatus, resolve_engine
 from studio.storage.settings_store import SettingsStore
 
@@ -51,6 +52,11 @@ class AppState:
     @property
     def engine(self) -> ActiveEngine:
         return resolve_engine(self.settings, self.key, self.local, self.env, self.local_endpoints)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the active engine can do (the workspaces say what it cannot before starting)."""
+        return capabilities(self.engine, resolve_model(self.settings.whisper_model).english_only)
 
     def set_key_status(self, key: KeyStatus) -> None:
         if key != self.key:

@@ -118,3 +118,50 @@ def test_system_theme_follows_the_os_scheme(qapp: QApplication, make_studio: Stu
     studio.state.save_settings(studio.state.settings.replace(theme=Theme.LIGHT))
     hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
     assert qapp.palette().color(QPalette.ColorRole.Window).name() == LIGHT.window
+
+
+def test_workspace_actions_are_in_the_menus_and_the_shortcut_list(qtbot: QtBot, make_studio: StudioFactory) -> None:
+    from studio.qt.workspaces import COMMON_ACTIONS, WORKSPACES
+
+    window = make_studio().window
+    rows = dict(window.shortcut_rows())
+    for spec in WORKSPACES:
+        for item in spec.actions:
+            assert rows[item.text] == item.shortcut
+        for text, keys in spec.page_keys:
+            assert rows[f"{spec.title}: {text}"] == keys
+    for item in COMMON_ACTIONS:
+        assert rows[item.text] == item.shortcut
+    shortcuts = list(rows.values())
+    assert len(shortcuts) == len(set(shortcuts)), "two actions share a shortcut"
+    menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
+    assert menus == ["File", "Edit", "View", "Live", "Batch", "Voices", "Help"]
+
+
+def test_a_workspace_action_builds_and_shows_its_page_and_triggers_it(qtbot: QtBot,
+                                                                      make_studio: StudioFactory) -> None:
+    window = make_studio().window
+    assert set(window.built_pages()) == {"live"}  # the first page, once the window started
+    seen: list[str] = []
+    window.page("voices").trigger = seen.append  # type: ignore[attr-defined]
+    window.workspace_action_map[("voices", "play")].trigger()
+    assert seen == ["play"] and window.current_workspace() == "voices"
+    live_seen: list[str] = []
+    window.page("live").trigger = live_seen.append  # type: ignore[attr-defined]
+    window.workspace_action_map[("live", "bookmark")].trigger()  # works from any workspace, no switch
+    assert live_seen == ["bookmark"] and window.current_workspace() == "voices"
+    window.common_actions[0].trigger()  # Find goes to the page that is showing
+    assert seen == ["play", "find"]
+
+
+def test_a_page_can_keep_the_window_open(qtbot: QtBot, make_studio: StudioFactory) -> None:
+    window = make_studio().window
+    window.show()
+    qtbot.waitExposed(window)
+    answers = [False]
+    window.page("live").confirm_close = lambda: answers[0]  # type: ignore[attr-defined]
+    window.close()
+    assert window.isVisible()
+    answers[0] = True
+    window.close()
+    assert not window.isVisible()

@@ -1,0 +1,1 @@
+"""The Batch workspace (its page is ``studio.qt.batch.page.BatchPage``)."""

@@ -1,0 +1,1 @@
+"""The Live workspace (its page is ``studio.qt.live.page.LivePage``)."""

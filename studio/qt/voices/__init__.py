@@ -1,0 +1,1 @@
+"""The Voices workspace (its page is ``studio.qt.voices.page.VoicesPage``)."""
