@@ -1,0 +1,61 @@
+"""What the studio tells a person when something fails: the service's words, then what to do, in ours.
+
+``explain(error, local=...)`` gives one or two plain sentences for any exception a workspace or command
+meets — never a traceback, never a server path. The protocol errors (``studio.api.errors``) already read
+well; this adds the studio's advice (where to change the setting, whether waiting helps), which depends on
+whether the built-in engine or Speechmatics answered.
+"""
+
+from __future__ import annotations
+
+from studio.api.errors import (
+    ApiError,
+    ApiTimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    HttpError,
+    NetworkError,
+    QuotaExceededError,
+    RateLimitedError,
+    RealtimeError,
+    SessionLimitError,
+)
+
+SETTINGS = "Settings (Ctrl+,)"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?…" else text + "."
+
+
+def explain(error: BaseException, *, local: bool = False) -> str:
+    """One or two sentences for the user: what happened, and what to do about it."""
+    said = _sentence(str(error) or type(error).__name__)
+    if isinstance(error, ConfigurationError):
+        return said
+    if isinstance(error, AuthenticationError):
+        return f"{said} Check the API key in {SETTINGS}."
+    if isinstance(error, QuotaExceededError):
+        return f"{said} Try again in a few seconds."
+    if isinstance(error, RateLimitedError):
+        wait = f" in {error.retry_after:.0f} s" if error.retry_after else " shortly"
+        return f"{said.removesuffix('; retry later.')}. The studio will try again{wait}." if error.retryable else said
+    if isinstance(error, SessionLimitError):
+        return f"{said} Start a new session to carry on."
+    if isinstance(error, RealtimeError) and error.type in ("invalid_language", "invalid_model") and local:
+        return f"{said} Choose English, or a multilingual Whisper model in {SETTINGS}."
+    if isinstance(error, ApiTimeoutError):
+        where = "The built-in engine" if local else "Speechmatics"
+        return f"{where} did not answer in time. Try again; if it keeps happening, check {SETTINGS}."
+    if isinstance(error, NetworkError):
+        if local:
+            return f"{said} The built-in engine stopped answering; try again."
+        return f"{said} Check your network connection, or the region in {SETTINGS}."
+    if isinstance(error, HttpError | ApiError):
+        return said
+    if isinstance(error, OSError):
+        reason = error.strerror or str(error)
+        where = f" ({error.filename})" if error.filename else ""
+        return _sentence(f"A file could not be used{where}: {reason}")
+    return _sentence(f"Something went wrong: {said}")
