@@ -60,6 +60,33 @@ class Section:
 class LiveSettings(Section):
     """The Live workspace: sources, the session's recognition settings, the caption overlay."""
 
+    # Sources: "mic", "system" or "both" (one session, two channels "Me" and "Them"); ids of the sources.
+    source_kind: str = "mic"
+    microphone_id: str = ""
+    system_id: str = ""
+    # The session's recognition settings, as last used ("" language: the studio's default language).
+    language: str = ""
+    operating_point: str = "standard"
+    max_delay: float = 2.0
+    enable_partials: bool = True
+    diarization: str = "none"  # none | speaker (channels come with "both" sources)
+    max_speakers: int = 0  # 0: no limit
+    speaker_sensitivity: float = 0.5
+    vocab: tuple[str, ...] = ()  # "word|sounds like|sounds like"
+    enable_entities: bool = False
+    translation_targets: tuple[str, ...] = ()
+    end_of_utterance_silence: float = 0.0  # seconds; 0: off
+    # The caption overlay.
+    overlay_font_size: int = 28
+    overlay_lines: int = 2
+    overlay_opacity: float = 0.75
+    overlay_geometry: tuple[int, ...] = ()  # x, y, width, height; (): bottom of the primary screen
+    overlay_click_through: bool = False
+    overlay_reading_mode: bool = False  # finals only
+    # The workspace's views.
+    waveform_seconds: float = 10.0
+    low_confidence: float = 0.0  # words under this confidence are marked; 0: off
+
 
 @dataclass(frozen=True)
 class BatchSettings(Section):
