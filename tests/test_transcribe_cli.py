@@ -135,7 +135,7 @@ async def test_batch_then_the_jobs_command(server: LocalServer, shared_audio: Pa
     assert (await jobs_command(server, JobsRequest("list", limit=2)))[1].count("\n") == 3  # a header, 2 jobs
     gone = await jobs_command(server, JobsRequest("transcript", jobs[0]))
     assert gone[0] == 1 and gone[2].count("\n") == 1 and gone[2].startswith("studio jobs: ")
-    assert await jobs_command(server, JobsRequest("get", "nosuchjob1")) == (1, "", "studio jobs: Job not found\n")
+    assert await jobs_command(server, JobsRequest("get", "nosuchjob1")) == (1, "", "studio jobs: Job not found.\n")
 
 
 async def jobs_command(server: LocalServer, request: JobsRequest) -> tuple[int, str, str]:
@@ -191,7 +191,9 @@ async def test_a_rejected_key(server: LocalServer, shared_audio: Path, tmp_path:
     run = await studio(*transcribe(server, *files, "--fast", "--mode", mode, "--format", "json", "--out", tmp_path),
                        env=environment("a-key-the-server-does-not-know"))
     assert run.status == 1
-    assert run.errors == [f"studio transcribe: {f}: Your API key was rejected" for f in files]
+    # The service's words, then the studio's advice (studio.services.advice.explain).
+    assert run.errors == [f"studio transcribe: {f}: Your API key was rejected. Check the API key in Settings (Ctrl+,)."
+                          for f in files]
     assert not list(tmp_path.glob("*.json"))
 
 
@@ -214,8 +216,9 @@ async def test_a_connection_lost_mid_file(server: LocalServer, shared_audio: Pat
              shared_audio / "audio_04_16kHz.wav"]
     run = await studio(*transcribe(server, *files, "--fast", "--format", "json", "--out", tmp_path))
     assert run.status == 1, run.stderr
-    assert run.errors == [f"studio transcribe: {files[1]}: The connection to the realtime service was lost"], \
-        run.stderr
+    # Exactly one line: the sender's failure (the same dropped connection) is retrieved, never logged by asyncio.
+    assert run.errors == [f"studio transcribe: {files[1]}: The connection to the realtime service was lost. Check "
+                          "your network connection, or the region in Settings (Ctrl+,)."], run.stderr
     assert sorted(p.name for p in tmp_path.glob("*.json")) == ["audio_04_16kHz.json", "audio_09_16kHz.json"], \
         run.stdout + run.stderr
 
@@ -268,7 +271,7 @@ async def test_requests_that_cannot_be_carried_out(server: LocalServer, shared_a
     assert bad_format.status == 2 and "choose from txt,srt,vtt,json,docx" in bad_format.stderr
     both = await studio("transcribe", wav, "--engine", "local", "--url", server.urls.batch)
     assert both.status == 1 and both.errors == [
-        "studio transcribe: --url is for a Speechmatics service; the built-in engine runs here"]
+        "studio transcribe: --url is for a Speechmatics service; the built-in engine runs here."]
     no_key = await studio("transcribe", wav, "--engine", "speechmatics", env=environment(None))
     assert no_key.status == 1 and len(no_key.errors) == 1 and "keychain" in no_key.stderr
     assert "Traceback" not in bad_format.stderr + both.stderr + no_key.stderr

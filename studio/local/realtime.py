@@ -92,6 +92,7 @@ TRANSCRIPTION_FIELDS = frozenset({
     "speaker_diarization_config", "max_delay", "max_delay_mode", "enable_partials", "enable_entities",
     "punctuation_overrides", "audio_filtering_config", "transcript_filtering_config", "conversation_config",
     "channel_diarization_labels", "streaming_mode", "ctrl",  # the last two: SDK-internal, tolerated
+    "language_hints", "language_hints_strict",  # speechmatics-rt's TranscriptionConfig sends them
 })
 MAX_VOCAB_WORDS = 6
 MAX_VOCAB_WORD_CHARS = 4000
@@ -293,6 +294,9 @@ def validate_transcription_config(value: Any, *, mid_session: bool = False, max_
     _boolean(config, "enable_partials")
     _boolean(config, "enable_entities")
     _boolean(config, "streaming_mode")
+    _boolean(config, "language_hints_strict")
+    if config.get("language_hints") is not None:
+        _strings(config["language_hints"], "language_hints")
     warnings: list[Payload] = []
     if config.get("additional_vocab") is not None:
         warnings.extend(_validate_vocab(config["additional_vocab"]))

@@ -281,7 +281,8 @@ def media_duration(path: Path) -> float:
                 return container.duration / 1_000_000
             return float(sum(frame.samples / frame.sample_rate for frame in container.decode(audio=0)))
     except av.FFmpegError as exc:
-        raise EngineRejection("Job rejected due to invalid audio", f"the file could not be read ({exc})") from None
+        reason = getattr(exc, "strerror", None) or type(exc).__name__  # never str(exc): it names the server's file
+        raise EngineRejection("Job rejected due to invalid audio", f"the file could not be read ({reason})") from None
 
 
 class ToneSynthesizer:

@@ -162,8 +162,13 @@ class LocalServer:
         """A background task owned by the server (cancelled on stop)."""
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self.background.add(task)
-        task.add_done_callback(self.background.discard)
+        task.add_done_callback(self._settled)
         return task
+
+    def _settled(self, task: asyncio.Task[Any]) -> None:
+        self.background.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:  # retrieved, and said once
+            log.error("local server: a background task failed", exc_info=error)
 
     @property
     def base_url(self) -> str:

@@ -147,8 +147,7 @@ class WhisperRuntime:
         name = language_name(language)
         described = f"{name} ({language})" if name != language else repr(language)
         if not self.multilingual:
-            reason = (f"{self.choice.label} transcribes English only, not {described}; choose a multilingual "
-                      f"Whisper model in Settings, or use Speechmatics")
+            reason = f"{self.choice.label} transcribes English only, not {described}"
         else:
             reason = f"{self.choice.label} does not transcribe {described}"
         raise EngineRejection("invalid_language", reason)

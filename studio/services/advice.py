@@ -14,6 +14,7 @@ from studio.api.errors import (
     AuthenticationError,
     ConfigurationError,
     HttpError,
+    JobFailedError,
     NetworkError,
     QuotaExceededError,
     RateLimitedError,
@@ -27,6 +28,19 @@ SETTINGS = "Settings (Ctrl+,)"
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if not text or text[-1] in ".!?…" else text + "."
+
+
+LANGUAGE_REFUSALS = ("invalid_language", "invalid_model")
+
+
+def _language_refused(error: BaseException) -> bool:
+    """The service refused the language or model (a realtime ``Error``, or a batch job rejected for it: the
+    local server's job errors read ``invalid_language: …``)."""
+    if isinstance(error, RealtimeError):
+        return error.type in LANGUAGE_REFUSALS
+    if isinstance(error, JobFailedError):
+        return any(message.startswith(LANGUAGE_REFUSALS) for message in error.errors)
+    return False
 
 
 def explain(error: BaseException, *, local: bool = False) -> str:
@@ -43,8 +57,10 @@ def explain(error: BaseException, *, local: bool = False) -> str:
         return f"{said.removesuffix('; retry later.')}. The studio will try again{wait}." if error.retryable else said
     if isinstance(error, SessionLimitError):
         return f"{said} Start a new session to carry on."
-    if isinstance(error, RealtimeError) and error.type in ("invalid_language", "invalid_model") and local:
-        return f"{said} Choose English, or a multilingual Whisper model in {SETTINGS}."
+    if _language_refused(error):
+        if local:
+            return f"{said} Choose English, or a multilingual Whisper model in {SETTINGS}."
+        return f"{said} Choose another language."
     if isinstance(error, ApiTimeoutError):
         where = "The built-in engine" if local else "Speechmatics"
         return f"{where} did not answer in time. Try again; if it keeps happening, check {SETTINGS}."

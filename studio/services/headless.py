@@ -28,6 +28,7 @@ from studio.api.batch import BatchClient, JobDetails
 from studio.api.errors import ApiError
 from studio.audio.decode import DecodeError
 from studio.core.redaction import Redactor
+from studio.services.advice import explain
 from studio.services.transcribe_target import open_target
 from studio.storage.atomic import write_atomic
 
@@ -37,6 +38,11 @@ if TYPE_CHECKING:  # the transcription pipeline (PyAV, NumPy) is loaded only whe
 log = logging.getLogger(__name__)
 
 JobsAction = Literal["list", "get", "transcript", "delete"]
+
+
+def is_local(label: str) -> bool:
+    """Whether a target's label names the built-in engine (``studio.services.transcribe_target``)."""
+    return label.startswith("Built-in engine")
 
 
 def one_line(text: str) -> str:
@@ -187,7 +193,10 @@ async def run_transcribe(request: TranscribeRequest, *, env: Mapping[str, str], 
                     result = await transcribe_file(target.connection, source, request.options,
                                                    bar.callback(source.name) if bar is not None else None)
                     written = write_outputs(result, request.formats, request.out_dir)
-                except (ApiError, DecodeError) as exc:
+                except ApiError as exc:  # the service's words, then the studio's advice
+                    fail(source, explain(exc, local=is_local(target.label)))
+                    continue
+                except DecodeError as exc:
                     fail(source, str(exc))
                     continue
                 except OSError as exc:
@@ -204,7 +213,7 @@ async def run_transcribe(request: TranscribeRequest, *, env: Mapping[str, str], 
     except ApiError as exc:  # the engine could not be reached or set up at all
         if bar is not None:
             bar.clear()
-        print(f"{prog}: {one_line(str(exc))}", file=stderr)
+        print(f"{prog}: {one_line(explain(exc, local=request.engine == 'local'))}", file=stderr)
         return 1
     return 1 if failed else 0
 
@@ -235,7 +244,7 @@ async def run_jobs(request: JobsRequest, *, env: Mapping[str, str], redactor: Re
                 target.connection.batch() as batch:
             await _jobs_action(batch, request, stdout)
     except ApiError as exc:
-        print(f"studio jobs: {one_line(str(exc))}", file=stderr)
+        print(f"studio jobs: {one_line(explain(exc))}", file=stderr)
         return 1
     return 0
 

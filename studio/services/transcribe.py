@@ -208,15 +208,23 @@ async def transcribe_realtime(client: RealtimeClient, path: str | os.PathLike[st
             async for message in session:
                 messages.append(message)
         finally:
-            if not sender.done():
-                sender.cancel()
-            await asyncio.wait([sender])
-        failure = None if sender.cancelled() else sender.exception()
+            # Always settle the sender and retrieve its exception, also when the session itself failed (a
+            # dropped connection fails both): an exception nobody retrieves is logged by asyncio on stderr.
+            failure = await settle(sender)
         if failure is not None:
             raise failure
         session_id, sent = session.session_id, session.bytes_sent
     return TranscribeResult(source, "realtime", config, info, tuple(messages), session_id=session_id,
                             audio_bytes_sent=sent, elapsed=loop.time() - began)
+
+
+async def settle(task: asyncio.Task[Any]) -> BaseException | None:
+    """Cancels ``task`` if it still runs, waits for it and returns its exception (None if it was cancelled or
+    succeeded) — retrieved, so asyncio never reports it as "never retrieved"."""
+    if not task.done():
+        task.cancel()
+    await asyncio.wait([task])
+    return None if task.cancelled() else task.exception()
 
 
 async def _stream(session: RealtimeSession, source: Path, info: MediaInfo, stream: StreamFormat,

@@ -39,3 +39,30 @@ def test_every_error_reads_as_a_sentence_with_what_to_do(error: BaseException, l
 def test_the_server_error_is_not_told_twice() -> None:
     text = explain(realtime_error("invalid_language", "Whisper tiny.en transcribes English only"), local=True)
     assert text.count("Settings") == 1
+
+
+def test_a_batch_job_rejected_for_its_language_gets_the_same_advice() -> None:
+    from studio.api.errors import JobFailedError
+
+    rejected = JobFailedError("The batch job was rejected: invalid_language: Whisper tiny.en transcribes English "
+                              "only, not French (fr)", job_id="abc", status="rejected",
+                              errors=["invalid_language: Whisper tiny.en transcribes English only, not French (fr)"])
+    local = explain(rejected, local=True)
+    assert local.startswith("The batch job was rejected: invalid_language: Whisper tiny.en transcribes English only")
+    assert local.endswith("Choose English, or a multilingual Whisper model in Settings (Ctrl+,).")
+    assert explain(rejected, local=False).endswith("Choose another language.")
+
+
+def test_the_local_server_speaks_for_the_service_only() -> None:
+    """The refusal itself names no studio setting: the advice is the studio's, added once by explain."""
+    from studio.local.availability import resolve_model
+    from studio.local.engines import EngineRejection
+    from studio.local.whisper_model import WhisperRuntime
+
+    runtime = WhisperRuntime(resolve_model(""))
+    with pytest.raises(EngineRejection) as refused:
+        runtime.whisper_language("fr", allow_auto=False)
+    assert "Settings" not in refused.value.reason and "Speechmatics" not in refused.value.reason
+    assert "English only" in refused.value.reason
+    text = explain(realtime_error(refused.value.type, refused.value.reason), local=True)
+    assert text.count("Settings") == 1
