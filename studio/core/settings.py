@@ -93,9 +93,22 @@ class BatchSettings(Section):
     """The Batch workspace: queue-wide job defaults, concurrency, auto-export."""
 
 
+class CompareMode(StrEnum):
+    SEQUENCE = "sequence"  # the voices one after the other
+    TOGGLE = "toggle"  # switch voices at the same point of the text
+
+
 @dataclass(frozen=True)
 class VoicesSettings(Section):
-    """The Voices workspace: the chosen voices, output device, recent texts, the preview cache."""
+    """The Voices workspace: the chosen voices, output device, the preview cache (recent texts and previews
+    are kept with the history, ``studio.services.voices.history``)."""
+
+    voice: str = "sarah"  # the voice Play and "Speak this line" use
+    compare_voices: tuple[str, ...] = ("sarah", "theo")
+    compare_mode: CompareMode = CompareMode.SEQUENCE
+    language_filter: str = ""  # "" shows every language
+    output_device: str = ""  # a PortAudio device name; "" is the system's default output
+    cache_limit_mb: int = 200
 
 
 @dataclass(frozen=True)
