@@ -14,8 +14,9 @@ It follows ``speechmatics-protocol.md`` §1 and §7 to the letter, quirks includ
 * **Audio.** Each binary frame is acknowledged at once with ``AudioAdded {seq_no}`` (1-based, monotonic);
   ``AddChannelAudio`` (multichannel, base64) with ``ChannelAudioAdded {channel, seq_no}`` per channel. The
   recogniser runs in a separate task fed from a queue, so acks keep flowing while it works; raw audio is timed
-  from byte counts, ``type: file`` audio is buffered and decoded with PyAV at the end of the stream (the engine
-  is then opened for 16 kHz mono ``pcm_s16le``, which is what it is fed).
+  from byte counts; ``type: file`` audio is decoded as it arrives (``studio.local.file_audio``: WAV and every
+  container FFmpeg reads front to back), so partials and finals flow while the file streams — the engine is
+  opened for 16 kHz mono ``pcm_s16le``, which is what it is fed, and the stream is timed by that.
 * **Results.** Engine payloads get ``format: "2.9"`` (transcripts, translations, ``EndOfUtterance``) and, in
   multichannel sessions, ``channel`` at the top level (never on translations). Partials are dropped unless
   ``enable_partials`` (translation partials unless ``translation_config.enable_partials``), end-of-utterance
@@ -49,7 +50,6 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import io
 import json
 import logging
 import math
@@ -66,6 +66,7 @@ from aiohttp import WSMsgType, web
 from studio.api.errors import CLOSE_CODES, ERROR_CLOSE_CODES
 from studio.api.messages import JSON_FORMAT
 from studio.local.engines import EngineRejection, Payload, RecognitionSession
+from studio.local.file_audio import FileAudioError, FileDecoder
 from studio.local.server import UsageRecord, error_response
 
 if TYPE_CHECKING:
@@ -77,7 +78,8 @@ log = logging.getLogger(__name__)
 LANGUAGE_PATH = r"(?!jobs$|usage$)[A-Za-z][A-Za-z0-9_-]*"
 BYTES_PER_SAMPLE: Mapping[str, int] = {"pcm_s16le": 2, "pcm_f32le": 4, "mulaw": 1}
 FILE_DECODE_FORMAT: Mapping[str, Any] = {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000}
-MAX_FILE_BYTES = 1024**3  # a file stream is buffered in memory until the end of the stream
+MAX_FILE_BYTES = 1024**3  # a file stream is kept in memory (its decoder may seek back) until the end
+FILE_PCM_RATE = 2 * 16000  # bytes per second of the decoded file audio (FILE_DECODE_FORMAT)
 MAX_MESSAGE_BYTES = 64 * 1024**2
 ENGINE_BACKLOG_BYTES = 32 * 1024**2  # audio waiting for the recogniser before the reader stops reading
 CLOSE_TIMEOUT = 5.0  # how long a close waits for the client's close frame
@@ -370,32 +372,6 @@ def minutes(seconds: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
-def decode_file(data: bytes) -> bytes:
-    """A complete media file → 16 kHz mono ``pcm_s16le`` (PyAV); ``Rejected(invalid_audio_type)`` if unreadable."""
-    import av
-
-    if not data:
-        raise Rejected("invalid_audio_type", "no audio was received")
-    out = bytearray()
-    try:
-        with av.open(io.BytesIO(data), mode="r") as container:
-            stream = next((s for s in container.streams if s.type == "audio"), None)
-            if stream is None:
-                raise Rejected("invalid_audio_type", "the file has no audio stream")
-            resampler = av.AudioResampler(format="s16", layout="mono", rate=16000)
-            for frame in container.decode(stream):
-                if not isinstance(frame, av.AudioFrame):
-                    continue
-                for converted in resampler.resample(frame):
-                    out += converted.to_ndarray().tobytes()
-            for converted in resampler.resample(None):
-                out += converted.to_ndarray().tobytes()
-    except (av.FFmpegError, ValueError, OSError) as exc:
-        reason = f"the audio file could not be decoded ({exc.__class__.__name__})"
-        raise Rejected("invalid_audio_type", reason) from None
-    return bytes(out)
-
-
 # -- the session --------------------------------------------------------------------------------------------
 
 @dataclass
@@ -404,18 +380,20 @@ class _Channel:
 
     label: str | None
     engine: RecognitionSession
-    bytes_per_second: int | None  # None: a file stream, timed after decoding
+    bytes_per_second: int  # of the audio the engine is fed (a file stream: its decoded PCM)
     seq_no: int = 0  # frames received (acks sent)
     bytes_fed: int = 0
     audio_seconds: float = 0.0
     ended: bool = False  # EndOfChannel / EndOfStream received
     flushed: bool = False  # the engine's finish() has run
-    file: bytearray = field(default_factory=bytearray)
+    decoder: FileDecoder | None = None  # a ``type: file`` stream, decoded as it arrives
+    pcm: bytearray = field(default_factory=bytearray)  # decoded file audio not yet fed to the engine
+    pcm_queued: bool = False  # a "decoded" command is waiting in the queue
 
 
 @dataclass
 class _Command:
-    kind: str  # "audio", "force", "speakers", "config", "end_channel", "end"
+    kind: str  # "audio", "decoded", "force", "speakers", "config", "end_channel", "end"
     channel: _Channel | None = None
     data: bytearray | None = None
     value: Any = None
@@ -509,6 +487,9 @@ class RealtimeConnection:
             self.tasks.append(asyncio.create_task(self._watchdog()))
             await self._read()
         finally:
+            for channel in self.channels.values():
+                if channel.decoder is not None:
+                    channel.decoder.abort()  # its thread stops at its next read
             for task in self.tasks:
                 task.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -589,10 +570,11 @@ class RealtimeConnection:
             await self.send_text(_ACK % channel.seq_no)
         else:
             await self.send({"message": "ChannelAudioAdded", "channel": channel.label, "seq_no": channel.seq_no})
-        if channel.bytes_per_second is None:
-            if len(channel.file) + len(data) > MAX_FILE_BYTES:
+        if channel.decoder is not None:
+            if channel.decoder.received + len(data) > MAX_FILE_BYTES:
                 raise Rejected("job_error", "the audio file is too large for this server")
-            channel.file += data
+            channel.decoder.push(data)
+            await self._wait_for_room()
         else:
             await self._queue_audio(channel, data)
         await self._frame_faults()
@@ -605,9 +587,29 @@ class RealtimeConnection:
             self.commands.append(_Command("audio", channel, bytearray(data)))
         self.backlog += len(data)
         self.work.set()
+        await self._wait_for_room()
+
+    async def _wait_for_room(self) -> None:
+        """Stops reading while the recogniser has more than ``ENGINE_BACKLOG_BYTES`` of audio to catch up on."""
         while self.backlog > ENGINE_BACKLOG_BYTES and not self.closed:
             self.room.clear()
             await self.room.wait()
+
+    def _on_decoded(self, channel: _Channel) -> Callable[[bytes], None]:
+        """What the decoder thread calls with each piece of PCM: hands it to the loop."""
+        def deliver(pcm: bytes) -> None:
+            self.loop.call_soon_threadsafe(self._decoded, channel, pcm)
+        return deliver
+
+    def _decoded(self, channel: _Channel, pcm: bytes) -> None:
+        """Decoded file audio (called on the loop for the decoder thread): fed to the engine in order."""
+        if self.closed or channel.flushed:
+            return
+        channel.pcm += pcm
+        self.backlog += len(pcm)
+        if not channel.pcm_queued:
+            channel.pcm_queued = True
+            self._queue(_Command("decoded", channel))
 
     async def _frame_faults(self) -> None:
         faults = self.server.faults.realtime
@@ -670,11 +672,14 @@ class RealtimeConnection:
             labels = [None]
         is_file = audio_format["type"] == "file"
         engine_format = FILE_DECODE_FORMAT if is_file else audio_format
-        rate = None if is_file else BYTES_PER_SAMPLE[audio_format["encoding"]] * int(audio_format["sample_rate"])
+        rate = FILE_PCM_RATE if is_file else \
+            BYTES_PER_SAMPLE[audio_format["encoding"]] * int(audio_format["sample_rate"])
         recognizer = self.server.recognizer
         for label in labels:
             engine = recognizer.open(config, engine_format, translation, events)  # EngineRejection → Error
-            self.channels[label] = _Channel(label, engine, rate)
+            channel = self.channels[label] = _Channel(label, engine, rate)
+            if is_file:
+                channel.decoder = FileDecoder(self._on_decoded(channel))
             warnings.extend(engine.warnings)
         self.config, self.audio_format = config, audio_format
         self.translation, self.audio_events = translation, events
@@ -794,14 +799,14 @@ class RealtimeConnection:
     async def _do(self, command: _Command) -> None:
         channel = command.channel
         if command.kind == "audio":
-            assert channel is not None and command.data is not None and channel.bytes_per_second is not None
-            audio = bytes(command.data)
-            self.backlog -= len(audio)
-            if self.backlog <= ENGINE_BACKLOG_BYTES:
-                self.room.set()
-            channel.bytes_fed += len(audio)
-            channel.audio_seconds = channel.bytes_fed / channel.bytes_per_second
-            await self._emit(await channel.engine.feed(audio, channel.audio_seconds), channel)
+            assert channel is not None and command.data is not None
+            await self._feed(channel, bytes(command.data))
+        elif command.kind == "decoded":
+            assert channel is not None
+            channel.pcm_queued = False
+            if channel.pcm and not channel.flushed:
+                audio, channel.pcm = bytes(channel.pcm), bytearray()
+                await self._feed(channel, audio)
         elif command.kind == "force":
             assert channel is not None
             await self._emit(await channel.engine.force_end_of_utterance(command.value), channel)
@@ -823,15 +828,27 @@ class RealtimeConnection:
             self.transcript_sent = True
             self.last_activity = self.loop.time()
 
+    async def _feed(self, channel: _Channel, audio: bytes) -> None:
+        self.backlog -= len(audio)
+        if self.backlog <= ENGINE_BACKLOG_BYTES:
+            self.room.set()
+        channel.bytes_fed += len(audio)
+        channel.audio_seconds = channel.bytes_fed / channel.bytes_per_second
+        await self._emit(await channel.engine.feed(audio, channel.audio_seconds), channel)
+
     async def _flush(self, channel: _Channel) -> None:
         if channel.flushed:
             return
+        if channel.decoder is not None:  # a file stream: the rest of it decoded, then fed
+            channel.decoder.end()
+            try:
+                await channel.decoder.finished()
+            except FileAudioError as exc:
+                raise Rejected("invalid_audio_type", str(exc)) from None
+            if channel.pcm:
+                audio, channel.pcm = bytes(channel.pcm), bytearray()
+                await self._feed(channel, audio)
         channel.flushed = True
-        if channel.bytes_per_second is None:  # a file stream: decode it all now
-            pcm = await asyncio.to_thread(decode_file, bytes(channel.file))
-            channel.file = bytearray()
-            channel.audio_seconds = len(pcm) / 32000
-            await self._emit(await channel.engine.feed(pcm, channel.audio_seconds), channel)
         await self._emit(await channel.engine.finish(), channel)
 
     def _speakers(self) -> Payload:

@@ -12,7 +12,6 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -474,29 +473,7 @@ async def test_multichannel_unknown_channel(server: LocalServer) -> None:
 
 # -- file audio -------------------------------------------------------------------------------------------------
 
-async def test_a_file_stream_is_decoded_at_the_end(server: LocalServer, shared_audio: Path) -> None:
-    data = (shared_audio / "audio_05_16kHz.wav").read_bytes()
-    chunks = [data[i:i + 4096] for i in range(0, len(data), 4096)]
-    async with opened(server) as ws:
-        before = await started(ws, audio_format={"type": "file"})
-        assert [m["message"] for m in before[1:]] == ["RecognitionStarted"], "no sample rate, no quality Info"
-        for chunk in chunks:
-            await ws.send(chunk)
-        await ws.send(json.dumps({"message": "EndOfStream", "last_seq_no": len(chunks)}))
-        messages = await until(ws, "EndOfTranscript", skip_acks=False)
-    assert [m["seq_no"] for m in messages if m["message"] == "AudioAdded"] == list(range(1, len(chunks) + 1))
-    assert any(m["message"] == "AddTranscript" and m["results"] for m in messages)
-    await eventually(lambda: bool(server.usage))
-    assert server.usage[0].seconds == pytest.approx(27.5, abs=0.1)
-
-
-async def test_a_file_stream_that_is_not_audio(server: LocalServer) -> None:
-    async with opened(server) as ws:
-        await started(ws, audio_format={"type": "file"})
-        await ws.send(b"this is not a media file" * 100)
-        await ws.send(json.dumps({"message": "EndOfStream", "last_seq_no": 1}))
-        messages, code, _ = await closing(ws)
-    assert messages[-1]["type"] == "invalid_audio_type" and code == 1003
+# (realtime file audio: tests/local/test_realtime_file_audio.py)
 
 
 # -- timers -------------------------------------------------------------------------------------------------------
