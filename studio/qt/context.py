@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtGui import QColor
 
 from studio.services.app_state import AppState
-from studio.services.connector import Connector, EngineRequest
 from studio.storage.paths import Paths
 
 if TYPE_CHECKING:
+    # The protocol clients (httpx, websockets) load when first needed, never at start-up.
     from studio.qt.bridge import AsyncBridge
     from studio.qt.theme import Colors
     from studio.services.connections import Connection
+    from studio.services.connector import Connector
 
 Cleanup = Callable[[], Coroutine[Any, Any, object]]
 
@@ -65,6 +66,8 @@ class WorkspaceContext:
 
         The engine is chosen now, on the GUI thread; the coroutine starts the built-in engine or reads the
         API key. It raises ``studio.api.errors.ConfigurationError`` with a sentence for the user."""
+        from studio.services.connector import EngineRequest
+
         return self.connector_factory().connect(EngineRequest.of(self.state))
 
     def on_shutdown(self, cleanup: Cleanup) -> None:
