@@ -1,0 +1,35 @@
+"""Start-up loads only what the window needs to appear: workspaces, protocol clients and audio come later."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from studio.storage.paths import Paths
+from tests.conftest import REPO
+
+BEFORE_EXPOSE = """
+import json, sys
+from PySide6.QtWidgets import QApplication
+from studio.app import Studio
+from studio.storage.paths import default_paths
+from tests.fakes.secrets import MemorySecretStore
+
+app = QApplication(sys.argv[:1])
+studio = Studio(app, {}, default_paths(), secrets=MemorySecretStore())
+studio.window.show()
+late = ("httpx", "websockets", "aiohttp", "pyqtgraph", "sounddevice", "soundcard", "av", "faster_whisper",
+        "PySide6.QtMultimedia", "studio.qt.live", "studio.qt.batch", "studio.qt.voices", "studio.qt.transcript",
+        "studio.services.live", "studio.services.batch", "studio.services.voices", "studio.api.realtime")
+print(json.dumps(sorted(name for name in late if name in sys.modules)))
+"""
+
+
+def test_nothing_a_workspace_needs_loads_before_the_window_shows(studio_home: Paths) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", STUDIO_HOME=str(studio_home.config.parent))
+    result = subprocess.run([sys.executable, "-c", BEFORE_EXPOSE], cwd=REPO, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
