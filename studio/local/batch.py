@@ -8,30 +8,40 @@ Routes (all need ``Authorization: Bearer <key>`` or a ``type=batch`` temporary k
   ``server.data_dir`` (a few MiB in memory at most, however large the file). **201**
   ``{"id": "<10 lowercase letters/digits>"}``; 400 ``Job rejected`` (invalid JSON or config; the detail
   says what), ``No language selected``, ``Missing data_file``, ``Malformed request`` (not multipart).
-- ``GET /v2/jobs?limit&created_before&include_deleted`` — ``{"jobs": [JobDetails…]}``, newest first; 422
+  With ``?wait=<seconds>`` (capped at ``ServerConfig.max_wait``) the answer waits until the job ends and is
+  ``{"id", "status": "created"|"done"|"rejected"|"deleted", "<format>": <transcript>}`` (``format`` =
+  ``json-v2``, the default, ``txt`` or ``srt``; the transcript only once done), still 201.
+- ``GET /v2/jobs?limit&created_before&created_after&include_deleted`` — ``{"jobs": [JobDetails…]}``, newest
+  first (``created_after`` is what speechmatics-batch's ``list_jobs`` sends); 422
   with go-swagger style messages (``limit in query must be of type int64``) for bad parameters.
-- ``GET /v2/jobs/{id}`` — ``{"job": JobDetails}``; 404 ``Job not found``.
+- ``GET /v2/jobs/{id}?wait`` — ``{"job": JobDetails}`` (after waiting up to ``wait`` s for the job to end);
+  404 ``Job not found``.
 - ``DELETE /v2/jobs/{id}?force`` — 423 ``Resource Locked`` while running unless ``force=true`` (which
   cancels it); otherwise the job becomes ``deleted`` and its files are removed; ``{"job": JobDetails}``.
-- ``GET /v2/jobs/{id}/transcript?format=json-v2|txt|srt`` — 404 ``Job not found`` also while the job runs
+- ``GET /v2/jobs/{id}/transcript?format=json-v2|txt|srt&wait`` — 404 ``Job not found`` also while the job runs
   or after it was rejected (the spec: "404 (``Job not found``, or transcript not ready)"; the ``detail``
   says which), 410 ``File Expired`` once deleted, 410 ``Job Expired``.
 - ``GET /v2/jobs/{id}/log`` (text), ``GET /v2/jobs/{id}/data`` (the submitted media).
 - ``GET /v2/usage?since&until`` — ``{"since", "until", "summary", "details"}`` from ``server.usage``.
 
 Jobs run in the background (``server.spawn``) through ``server.batch_recognizer``; a job stays
-``running`` for at least ``ServerConfig.min_job_seconds``. A ``fetch_data`` URL is fetched once (SaaS
+``running`` for at least ``ServerConfig.min_job_seconds``. When it ends, its ``notification_config``
+callbacks are made (``studio.local.notifications``). With channel diarization, ``txt`` heads each channel's
+turn with ``CHANNEL: <label>`` (as ``SPEAKER: S1`` heads a speaker's) and SRT cues never mix channels. No
+error a client sees names a path of the server's. A ``fetch_data`` URL is fetched once (SaaS
 retries after about 2, 10 and 20 s); a failure rejects the job with
 ``unable to fetch audio: http status code <n>`` as the real service does.
 
 Deliberate differences from SaaS: usage of the current UTC day is reported at once (there is no
 accounting lag here); jobs never expire by themselves (``BatchJobs.expire`` does it for tests);
-``GET /v2/jobs`` returns the 100 most recent jobs when no ``limit`` is given, as the historic spec said.
+``GET /v2/jobs`` returns the 100 most recent jobs when no ``limit`` is given, as the historic spec said;
+``GET`` on a job or transcript waits only when ``wait`` is given (SaaS applies a short default wait).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -117,8 +127,11 @@ class Job:
         self.log_lines.append(f"{moment:%Y-%m-%d %H:%M:%S},{moment.microsecond // 1000:03d} {level:<8}"
                               f"studio.local.batch {message}")
 
-    def reject(self, message: str) -> None:
+    def add_error(self, message: str) -> None:
         self.errors.append({"timestamp": timestamp(now_utc()), "message": message})
+
+    def reject(self, message: str) -> None:
+        self.add_error(message)
         self.log(f"Job rejected: {message}", "ERROR")
         self.status = REJECTED
 
@@ -200,6 +213,25 @@ async def run_job(server: LocalServer, job: Job) -> None:
                 seconds=float(job.duration), day=now_utc().date().isoformat()))
     finally:
         job.finished.set()
+    if job.config.get("notification_config") and job.status in (DONE, REJECTED):
+        from studio.local.notifications import notify
+
+        await notify(server, job, lambda fmt: render(job, fmt))
+
+
+def render(job: Job, fmt: str) -> str:
+    """The finished job's transcript as ``txt`` or ``srt``."""
+    assert job.transcript is not None
+    if fmt == "srt":
+        return render_srt(job.transcript, (job.config.get("output_config") or {}).get("srt_overrides"))
+    return render_txt(job.transcript)
+
+
+def without_paths(text: str, server: LocalServer, job: Job) -> str:
+    """A message for the client: the server's folders and file names replaced (never shown to a client)."""
+    if job.media is not None:
+        text = text.replace(str(job.media), job.data_name or "the file")
+    return text.replace(str(server.data_dir), "").replace(server.data_dir.name, "")
 
 
 async def _process(server: LocalServer, job: Job) -> None:
@@ -218,7 +250,7 @@ async def _process(server: LocalServer, job: Job) -> None:
         job.log(f"Media duration {seconds:.3f} s")
         body = await server.batch_recognizer.transcribe(job.media, job.config)
     except EngineRejection as exc:
-        job.reject(f"{exc.type}: {exc.reason}")
+        job.reject(without_paths(f"{exc.type}: {exc.reason}", server, job))
         return
     job.transcript = transcript_body(server, job, body)
     job.log(f"Transcription finished: {len(job.transcript.get('results', []))} results")
@@ -313,8 +345,13 @@ def validate_job_config(config: Mapping[str, Any]) -> tuple[str, str] | None:
         if headers is not None and (not isinstance(headers, list) or not all(isinstance(h, str) for h in headers)):
             return "Job rejected", "fetch_data.auth_headers must be a list of strings"
     notification = config.get("notification_config")
-    if notification is not None and (not isinstance(notification, list) or len(notification) > 3):
-        return "Job rejected", "notification_config must be a list of at most 3 entries"
+    if notification is not None:
+        if not isinstance(notification, list) or len(notification) > 3:
+            return "Job rejected", "notification_config must be a list of at most 3 entries"
+        for entry in notification:
+            problem = _notification_problem(entry)
+            if problem is not None:
+                return "Job rejected", problem
     translation = config.get("translation_config")
     if translation is not None:
         targets = translation.get("target_languages") if isinstance(translation, dict) else None
@@ -337,17 +374,42 @@ def validate_job_config(config: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+NOTIFICATION_CONTENTS = ("jobinfo", "transcript", "transcript.json-v2", "transcript.txt", "transcript.srt", "data",
+                         "text", "alignment", "alignment.word_start_and_end", "alignment.one_per_line")
+
+
+def _notification_problem(entry: Any) -> str | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+        return "each notification_config entry needs a url"
+    if not re.match(r"(?i)^https?://[^/]", entry["url"]):
+        return "notification_config url must be an http or https URL"
+    contents = entry.get("contents")
+    if contents is not None and (not isinstance(contents, list) or any(c not in NOTIFICATION_CONTENTS
+                                                                        for c in contents)):
+        return f"notification_config contents must be among {', '.join(NOTIFICATION_CONTENTS)}"
+    if entry.get("method") is not None and str(entry["method"]).lower() not in ("post", "put"):
+        return "notification_config method must be post or put"
+    headers = entry.get("auth_headers")
+    if headers is not None and (not isinstance(headers, list) or not all(isinstance(h, str) for h in headers)):
+        return "notification_config auth_headers must be a list of strings"
+    return None
+
+
 # -- transcript renderings --------------------------------------------------------------------------
 
 def _words(document: Mapping[str, Any]) -> list[tuple[str, str | None, float, float, bool, str | None]]:
-    """(content, speaker, start, end, is_eos, attaches_to) for each result with an alternative."""
+    """(content, who, start, end, is_eos, attaches_to) for each result with an alternative; ``who`` is the
+    heading of its turn: ``CHANNEL: <label>`` with channel diarization, else ``SPEAKER: <label>`` (None when
+    there is no speaker)."""
     out = []
     for result in document.get("results") or ():
         alternatives = result.get("alternatives") or ()
         if not alternatives:
             continue
         best = alternatives[0]
-        out.append((str(best.get("content", "")), best.get("speaker"), float(result.get("start_time", 0.0)),
+        channel, speaker = result.get("channel"), best.get("speaker")
+        who = f"CHANNEL: {channel}" if channel else (f"SPEAKER: {speaker}" if speaker else None)
+        out.append((str(best.get("content", "")), who, float(result.get("start_time", 0.0)),
                     float(result.get("end_time", 0.0)), bool(result.get("is_eos")), result.get("attaches_to")))
     return out
 
@@ -366,21 +428,23 @@ def _join(tokens: Iterable[tuple[str, str | None]], delimiter: str) -> str:
 
 def render_txt(document: Mapping[str, Any]) -> str:
     """Plain text; with diarization, a ``SPEAKER: S1`` line heads each speaker's turn (spec example:
-    ``"SPEAKER: S1\\nHello world.\\n"``) and turns are separated by a blank line."""
+    ``"SPEAKER: S1\\nHello world.\\n"``) — with channel diarization a ``CHANNEL: <label>`` line each
+    channel's — and turns are separated by a blank line."""
     delimiter = str((document.get("metadata") or {}).get("language_pack_info", {}).get("word_delimiter", " "))
     words = _words(document)
     if not words:
         return ""
-    diarized = any(w[1] not in (None, UNKNOWN_SPEAKER) for w in words)
+    unknown = f"SPEAKER: {UNKNOWN_SPEAKER}"
+    diarized = any(w[1] not in (None, unknown) for w in words)
     if not diarized:
         return _join(((w[0], w[5]) for w in words), delimiter) + "\n"
     turns: list[tuple[str, list[tuple[str, str | None]]]] = []
-    for content, speaker, _start, _end, _eos, attaches in words:
-        label = speaker or UNKNOWN_SPEAKER
+    for content, who, _start, _end, _eos, attaches in words:
+        label = who or unknown
         if not turns or (turns[-1][0] != label and attaches not in ("previous", "both")):
             turns.append((label, []))
         turns[-1][1].append((content, attaches))
-    return "\n".join(f"SPEAKER: {label}\n{_join(tokens, delimiter)}\n" for label, tokens in turns)
+    return "\n".join(f"{label}\n{_join(tokens, delimiter)}\n" for label, tokens in turns)
 
 
 def _srt_time(seconds: float) -> str:
@@ -464,6 +528,26 @@ def _parse_datetime(value: str) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _parse_wait(request: web.Request, cap: float) -> float | web.Response:
+    """The ``wait`` query parameter in seconds (0 when absent), capped server-side; or the 422 refusing it."""
+    if "wait" not in request.query:
+        return 0.0
+    try:
+        seconds = int(request.query["wait"])
+    except ValueError:
+        return _unprocessable("wait in query must be of type int64")
+    if seconds < 0:
+        return _unprocessable("wait in query should be greater than or equal to 0")
+    return min(float(seconds), cap)
+
+
+async def _wait_for(job: Job, seconds: float) -> None:
+    """Until ``job`` ends or ``seconds`` pass (the job itself is never cancelled by a client going away)."""
+    if seconds > 0 and not job.finished.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(job.finished.wait()), seconds)
+
+
 def _safe_name(filename: str | None) -> str:
     name = PureWindowsPath(PurePosixPath(filename or "").name).name
     return name.replace("\x00", "") or "data_file"
@@ -522,6 +606,12 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
             return refused
         if not request.content_type.startswith("multipart/"):
             return error_response(400, "Malformed request", "The request must be multipart/form-data")
+        wait = _parse_wait(request, server.config.max_wait)
+        if isinstance(wait, web.Response):
+            return wait
+        fmt = request.query.get("format", "json-v2")
+        if fmt not in TRANSCRIPT_FORMATS:
+            return _unprocessable(f"format in query should be one of [{' '.join(TRANSCRIPT_FORMATS)}]")
         upload = server.data_dir / f"upload-{secrets.token_hex(8)}.part"
         config_text: str | None = None
         data_name: str | None = None
@@ -559,9 +649,20 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
             if data_name is None and "fetch_data" not in config:
                 return error_response(400, "Missing data_file", "Send a data_file or set fetch_data in the config")
             job = store.add(config, data_name or "", upload if data_name is not None else None)
-            return web.json_response({"id": job.id}, status=201)
+            if "wait" not in request.query:
+                return web.json_response({"id": job.id}, status=201)
+            await _wait_for(job, wait)
+            return web.json_response(_waited(job, fmt), status=201)
         finally:
             upload.unlink(missing_ok=True)
+
+    def _waited(job: Job, fmt: str) -> dict[str, Any]:
+        """The answer of ``POST /v2/jobs?wait=``: the job's outcome, with its transcript once done."""
+        status = {RUNNING: "created", DONE: "done", REJECTED: "rejected"}.get(job.status, "deleted")
+        body: dict[str, Any] = {"id": job.id, "status": status}
+        if job.status == DONE and job.transcript is not None:
+            body[fmt] = job.transcript if fmt == "json-v2" else render(job, fmt)
+        return body
 
     async def list_jobs(request: web.Request) -> web.StreamResponse:
         if (refused := unauthorised(request)) is not None:
@@ -583,14 +684,16 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
             if parsed is None:
                 return _unprocessable("include_deleted in query must be of type bool")
             include_deleted = parsed
-        created_before: datetime | None = None
-        if "created_before" in query:
-            created_before = _parse_datetime(query["created_before"])
-            if created_before is None:
-                return _unprocessable("created_before in query must be of type date-time")
+        bounds: dict[str, datetime | None] = {"created_before": None, "created_after": None}
+        for name in bounds:
+            if name in query:
+                bounds[name] = _parse_datetime(query[name])
+                if bounds[name] is None:
+                    return _unprocessable(f"{name} in query must be of type date-time")
+        before, after = bounds["created_before"], bounds["created_after"]
         jobs = [job for job in store.jobs.values()
                 if (include_deleted or job.status != DELETED)
-                and (created_before is None or job.created_at < created_before)]
+                and (before is None or job.created_at < before) and (after is None or job.created_at > after)]
         jobs.sort(key=lambda j: (j.created_at, j.sequence), reverse=True)
         return web.json_response({"jobs": [job.details() for job in jobs[:limit]]})
 
@@ -598,6 +701,10 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
         job = find(request)
         if isinstance(job, web.Response):
             return job
+        wait = _parse_wait(request, server.config.max_wait)
+        if isinstance(wait, web.Response):
+            return wait
+        await _wait_for(job, wait)
         return web.json_response({"job": job.details()})
 
     async def delete_job(request: web.Request) -> web.StreamResponse:
@@ -628,6 +735,10 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
         fmt = request.query.get("format", "json-v2")
         if fmt not in TRANSCRIPT_FORMATS:
             return _unprocessable(f"format in query should be one of [{' '.join(TRANSCRIPT_FORMATS)}]")
+        wait = _parse_wait(request, server.config.max_wait)
+        if isinstance(wait, web.Response):
+            return wait
+        await _wait_for(job, wait)
         if job.status == RUNNING:
             return error_response(404, "Job not found", "The transcript is not ready: the job is still running")
         if job.status == REJECTED:
@@ -637,11 +748,8 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
             return error_response(410, "Job Expired")
         if job.transcript is None:
             return error_response(410, "File Expired", "File deleted from the storage")
-        if fmt == "txt":
-            return web.Response(text=render_txt(job.transcript), content_type="text/plain")
-        if fmt == "srt":
-            overrides = (job.config.get("output_config") or {}).get("srt_overrides")
-            return web.Response(text=render_srt(job.transcript, overrides), content_type="text/plain")
+        if fmt in ("txt", "srt"):
+            return web.Response(text=render(job, fmt), content_type="text/plain")
         return web.json_response(job.transcript)
 
     async def get_log(request: web.Request) -> web.StreamResponse:

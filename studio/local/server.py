@@ -54,6 +54,8 @@ class ServerConfig:
     send_session_info: bool = True  # Info concurrent_session_usage before RecognitionStarted, as SaaS does
     orchestrator_version: str = f"studio-local-{__version__}"
     min_job_seconds: float = 0.0  # a batch job stays "running" at least this long (tests of 423 and polling)
+    notification_retry_delays: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0)  # batch callbacks not answered 2xx
+    max_wait: float = 120.0  # the server-side cap of the batch API's ``wait`` query parameter (seconds)
 
 
 @dataclass
