@@ -11,9 +11,10 @@ Frames = npt.NDArray[np.float32]
 
 
 class AudioRing:
-    def __init__(self, capacity: int, channels: int = 1) -> None:
+    def __init__(self, capacity: int, channels: int = 1, *, samplerate: int = 0) -> None:
         if capacity <= 0:
             raise ValueError("capacity must be positive")
+        self.samplerate = samplerate  # frames per second of what is written (0: not said)
         self._buffer: Frames = np.zeros((capacity, channels), dtype=np.float32)
         self._capacity = capacity
         self._written = 0  # frames written since creation
