@@ -16,6 +16,9 @@ from studio.audio.ring import AudioRing
 Floats = npt.NDArray[np.float32]
 Times = npt.NDArray[np.float64]
 
+MIN_SECONDS = 2.0  # the span the waveform shows, at its narrowest
+MAX_SECONDS = 60.0  # and widest
+
 
 class Envelope:
     def __init__(self, samplerate: int, *, bin_seconds: float = 0.005, keep_seconds: float = 120.0) -> None:

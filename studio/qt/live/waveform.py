@@ -19,12 +19,10 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QWheelEv
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from studio.audio.ring import AudioRing
-from studio.qt.live.envelope import Envelope
+from studio.qt.live.envelope import MAX_SECONDS, MIN_SECONDS, Envelope
 from studio.qt.live.regions import SpeechRegions
 from studio.qt.theme import Colors
 
-MIN_SECONDS = 2.0
-MAX_SECONDS = 60.0
 LANE_GAP = 2.3  # lane centres are this far apart; a lane spans -1..1 around its centre
 
 

@@ -82,9 +82,9 @@ def test_regions_follow_finals_and_partials_per_channel() -> None:
     transcript.apply(message("AddTranscript", words("hello there", 1.0), "Me"))
     transcript.apply(message("AddTranscript", words("far away", 5.0), "Me"))
     transcript.apply(message("AddPartialTranscript", words("and you", 2.0), "Them"))
-    assert regions.finals("Me") == [(1.0, pytest.approx(1.9)), (5.0, pytest.approx(5.9))]
-    assert regions.finals("Me", 4.0, 10.0) == [(5.0, pytest.approx(5.9))]
-    assert regions.partial("Them") == (2.0, pytest.approx(2.9))
+    assert np.allclose(regions.finals("Me"), [(1.0, 1.9), (5.0, 5.9)])
+    assert np.allclose(regions.finals("Me", 4.0, 10.0), [(5.0, 5.9)])
+    assert np.allclose(regions.partial("Them") or (), (2.0, 2.9))
     version = regions.version
     transcript.apply(message("AddPartialTranscript", [], "Them"))
     assert regions.partial("Them") is None and regions.version > version

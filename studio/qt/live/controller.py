@@ -1,0 +1,194 @@
+"""The Live workspace's controller: one ``LiveSession`` at a time, its events pulled at display rate and
+applied to the workspace's ``Transcript``.
+
+``start(choice, config)`` makes a session (``studio.services.live.LiveSession``) on the active engine and
+starts it on the bridge's loop; ``stop()``, ``update_config(config)`` (SetRecognitionConfig for what may
+change mid-session) and ``bookmark()`` go the same way. While a session runs, a timer at the screen's
+refresh rate drains its events — never a signal per audio block or per message — and, on the GUI thread:
+
+* applies the server messages to the transcript in order, skipping partials that a later partial of the
+  same channel in the same batch replaces (they would be drawn and undrawn within one frame);
+* calls ``after_apply`` (the page flushes the transcript view then, so a partial is painted in the frame it
+  arrived in);
+* reports state changes, problems and device changes through Qt signals (a handful a session).
+
+``on_shutdown`` makes quitting end a running session cleanly (its last finals arrive first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+
+from studio.core.transcript import Transcript
+from studio.qt.context import WorkspaceContext
+from studio.services.advice import explain
+from studio.services.live import (
+    LiveConfig,
+    LiveEvent,
+    LiveSession,
+    Message,
+    Problem,
+    SessionState,
+    Severity,
+    SourceChanged,
+    SourceChoice,
+    StateChanged,
+)
+from studio.services.live.sources import SourceFactory
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_SECONDS = 15.0  # at quit, how long a running session may take to deliver its last finals
+PARTIALS = ("AddPartialTranscript", "AddPartialTranslation")
+
+
+def coalesce(events: Sequence[LiveEvent]) -> list[LiveEvent]:
+    """``events`` without the partials that a later partial of the same kind and channel (or language)
+    replaces anyway: the transcript ends in the same state, with less drawing."""
+    last: dict[tuple[str, object], int] = {}
+    for index, event in enumerate(events):
+        if isinstance(event, Message):
+            raw = event.message.raw
+            kind = raw.get("message")
+            if kind in PARTIALS:
+                last[(kind, raw.get("language") if kind == "AddPartialTranslation" else raw.get("channel"))] = index
+    keep = set(last.values())
+    out = []
+    for index, event in enumerate(events):
+        if isinstance(event, Message):
+            raw = event.message.raw
+            if raw.get("message") in PARTIALS and index not in keep:
+                continue
+        out.append(event)
+    return out
+
+
+def display_rate() -> float:
+    screen = QGuiApplication.primaryScreen()
+    rate = screen.refreshRate() if screen is not None else 60.0
+    return rate if 20.0 <= rate <= 240.0 else 60.0
+
+
+class LiveController(QObject):
+    state_changed = Signal(object)  # SessionState
+    problem = Signal(object)  # Problem
+    source_changed = Signal(object)  # SourceChanged
+    #: A new session was made (its rings are there once it is CONNECTING).
+    session_started = Signal(object)  # LiveSession
+
+    def __init__(self, context: WorkspaceContext, transcript: Transcript, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.transcript = transcript
+        self.session: LiveSession | None = None
+        self.source_factory: SourceFactory | None = None  # tests and benchmarks: files instead of devices
+        self.after_apply: Callable[[], None] = lambda: None
+        self.messages_applied = 0
+        self._busy = False  # a start or stop is on its way
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(max(1, int(1000 / display_rate())))
+        self._timer.timeout.connect(self.pull)
+        context.on_shutdown(self._shutdown)
+
+    # -- state ------------------------------------------------------------------------------------------
+    @property
+    def state(self) -> SessionState:
+        return self.session.state if self.session is not None else SessionState.IDLE
+
+    @property
+    def active(self) -> bool:
+        return self.state.active or self._busy
+
+    # -- control ----------------------------------------------------------------------------------------
+    def start(self, choice: SourceChoice, config: LiveConfig) -> LiveSession:
+        if self.active:
+            raise RuntimeError("a session is already running")
+        self.transcript.clear()
+        session = LiveSession(self.context.connect, choice, config, source_factory=self.source_factory,
+                              capabilities=self.context.state.capabilities)
+        self.session = session
+        self._busy = True
+        self._timer.start()
+        self.session_started.emit(session)
+        self.context.bridge.submit(session.start(), on_result=lambda _r: self._settled(session),
+                                   on_error=lambda error: self._failed(session, error), owner=self)
+        return session
+
+    def stop(self) -> None:
+        session = self.session
+        if session is None or not session.state.active:
+            return
+        self._busy = True
+        self.context.bridge.submit(session.stop(), on_result=lambda _r: self._settled(session),
+                                   on_error=lambda error: self._failed(session, error), owner=self)
+
+    def update_config(self, config: LiveConfig) -> None:
+        session = self.session
+        if session is None or not session.state.active:
+            return
+        self.context.bridge.submit(session.update_config(config),
+                                   on_error=lambda error: self._failed(session, error, ending=False), owner=self)
+
+    def bookmark(self, label: str = "") -> None:
+        session = self.session
+        if session is None or session.state not in (SessionState.RUNNING, SessionState.CONNECTING):
+            self.context.notify("Bookmarks mark moments of a running session; start one first.")
+            return
+        self.context.bridge.submit(session.bookmark(label), on_result=self._bookmarked, owner=self)
+
+    def _bookmarked(self, time: float) -> None:
+        self.transcript.add_bookmark(time)
+        minutes, seconds = divmod(int(time), 60)
+        self.context.notify(f"Bookmarked {minutes}:{seconds:02d}.")
+
+    def _settled(self, session: LiveSession) -> None:
+        if session is self.session:
+            self._busy = False
+            self.pull()
+
+    def _failed(self, session: LiveSession, error: BaseException, *, ending: bool = True) -> None:
+        log.warning("live session call failed: %s", error)
+        if session is self.session and ending:
+            self._busy = False
+        self.problem.emit(Problem(explain(error, local=self.context.state.capabilities.local),
+                                 Severity.ERROR if ending else Severity.WARNING))
+        self.pull()
+
+    # -- pulling ----------------------------------------------------------------------------------------
+    def pull(self) -> None:
+        """Drains the session's events and applies them (the timer calls this at display rate)."""
+        session = self.session
+        if session is None:
+            self._timer.stop()
+            return
+        events = coalesce(session.drain())
+        applied = False
+        for event in events:
+            if isinstance(event, Message):
+                self.transcript.apply(event.message)
+                self.messages_applied += 1
+                applied = True
+            elif isinstance(event, StateChanged):
+                self.state_changed.emit(event.state)
+            elif isinstance(event, Problem):
+                self.problem.emit(event)
+            elif isinstance(event, SourceChanged):
+                self.source_changed.emit(event)
+        if applied:
+            self.after_apply()
+        if not session.state.active and not self._busy:
+            self._timer.stop()
+
+    async def _shutdown(self) -> None:
+        session = self.session
+        if session is not None and session.state.active:
+            try:
+                await asyncio.wait_for(session.stop(), SHUTDOWN_SECONDS)
+            except (TimeoutError, Exception) as exc:  # quitting goes on whatever happens
+                log.warning("the live session did not end cleanly at quit: %s", exc)
