@@ -46,6 +46,7 @@ class FileSource:
         self._id = source_id or f"file:{self.path}"
         self._label = label or self.path.name
         self.finished = threading.Event()
+        self.started_at: float | None = None  # the clock reading at which the file's first frame is captured
         self.frames_delivered = 0
         self._samples: Frames | None = None
         self._cancel = threading.Event()
@@ -61,6 +62,8 @@ class FileSource:
 
     @property
     def samplerate(self) -> int:
+        if self.fail_to_open:
+            raise AudioUnavailableError(self.fail_to_open)
         if self._rate is None:
             try:
                 self._rate = probe(self.path).sample_rate
@@ -101,6 +104,7 @@ class FileSource:
         block = max(1, round(rate * BLOCK_SECONDS))
         silence = np.zeros(block, dtype=np.float32)
         started = opened + self.start_delay
+        self.started_at = started
         lost_at = None if self.lost_after is None else round(self.lost_after * rate)
         index = 0
         while True:

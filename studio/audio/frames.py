@@ -8,12 +8,14 @@ live session uses: a single-producer single-consumer ring over preallocated nump
 * The writer (the capture thread, e.g. PortAudio's callback) copies the block into the preallocated sample
   buffer, records its end index and time in two preallocated arrays, then publishes it by advancing one
   counter. No lock, no I/O, no allocation beyond numpy's slice views. If the reader has fallen so far
-  behind that the block does not fit, the block is dropped and counted (``dropped_frames``); the session's
-  aligner fills the hole from the timestamps, so timing is never lost.
+  behind that the block does not fit, the block is dropped and counted (``dropped_frames``); the next block
+  that fits carries the count of frames dropped before it, so the session's aligner fills the hole with
+  silence and timing is never lost.
 * The writer wakes the reader through ``waker`` (the pump passes ``loop.call_soon_threadsafe`` of its
   drain), at most once until the reader has drained: wake-ups are batched, never one per block when the
   loop is busy.
-* The reader (the event loop) takes every published block with ``read()``.
+* The reader (the event loop) takes every published block with ``read()``: ``(frames, end_time,
+  dropped_before)`` tuples.
 
 Under CPython's GIL, an attribute store is atomic and seen in program order by the other thread, so the
 "write data, then advance the counter" / "read the counter, then the data" pairing is safe.
@@ -79,6 +81,8 @@ class FrameRing:
         self._capacity = capacity
         self._ends = np.zeros(max_blocks, dtype=np.float64)  # end_time of each block
         self._marks = np.zeros(max_blocks, dtype=np.int64)  # frames written up to the end of each block
+        self._gaps = np.zeros(max_blocks, dtype=np.int64)  # frames dropped just before each block
+        self._dropped_since = 0  # writer: frames dropped since the last block that fitted
         self._max_blocks = max_blocks
         # Writer-owned counters (read by the reader):
         self._frames_written = 0
@@ -108,6 +112,7 @@ class FrameRing:
         if (written + n - self._frames_read > self._capacity
                 or self._blocks_written - self._blocks_read >= self._max_blocks):
             self.dropped_frames += n
+            self._dropped_since += n
             self._wake()
             return
         samples = block if block.ndim == 1 else block[:, 0]
@@ -119,6 +124,8 @@ class FrameRing:
         slot = self._blocks_written % self._max_blocks
         self._ends[slot] = end_time
         self._marks[slot] = written + n
+        self._gaps[slot] = self._dropped_since
+        self._dropped_since = 0
         self._frames_written = written + n  # publish: frames first, then the block
         self._blocks_written += 1
         self._wake()
@@ -138,16 +145,17 @@ class FrameRing:
             self._wake_pending = False
 
     # -- the event loop --------------------------------------------------------------------------------------
-    def read(self) -> list[tuple[Frames, float]]:
-        """Every block published since the last read, oldest first, as (frames, end_time) copies."""
+    def read(self) -> list[tuple[Frames, float, int]]:
+        """Every block published since the last read, oldest first: (frames, end_time, frames dropped just
+        before it), the frames copied."""
         self._wake_pending = False  # a block published from now on wakes the reader again
         blocks_end = self._blocks_written
-        out: list[tuple[Frames, float]] = []
+        out: list[tuple[Frames, float, int]] = []
         position = self._frames_read
         for index in range(self._blocks_read, blocks_end):
             slot = index % self._max_blocks
             mark = int(self._marks[slot])
-            out.append((self._copy(position, mark), float(self._ends[slot])))
+            out.append((self._copy(position, mark), float(self._ends[slot]), int(self._gaps[slot])))
             position = mark
         self._blocks_read = blocks_end
         self._frames_read = position  # releases the space to the writer

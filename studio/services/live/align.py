@@ -59,6 +59,11 @@ class ChannelAligner:
         """The estimated capture time (clock reading) of the current device's first frame."""
         return min(self._best, self._previous_best)
 
+    def skip(self, frames: int) -> None:
+        """The device captured ``frames`` that never arrived (dropped on the way): the next block is placed
+        after the hole they leave, which is filled with silence."""
+        self._source_frames += frames
+
     def place(self, frames: Frames, end_time: float) -> list[Frames]:
         """The pieces to append to the channel for this block: silence first if it belongs later than the
         audio so far, and the block itself less any overlap."""
@@ -89,7 +94,7 @@ class ChannelAligner:
 
     def fill_to(self, now: float, hold: float) -> Frames | None:
         """Silence up to ``hold`` seconds before ``now`` if the channel is behind that, else None."""
-        target = math.floor((now - hold - self.origin) * self.rate)
+        target = round((now - hold - self.origin) * self.rate)
         if target <= self.position:
             return None
         silence = np.zeros(target - self.position, dtype=np.float32)

@@ -81,7 +81,8 @@ class Devices:
                                             f"“{source.label}”, instead.", Severity.WARNING, Action.SOURCES))
                     continue
                 except AudioUnavailableError as exc:
-                    reason = f"{_sentence(reason)} {_sentence(str(exc))}"
+                    if _sentence(str(exc)) != _sentence(reason):
+                        reason = f"{_sentence(reason)} {_sentence(str(exc))}"
             failures.append(reason)
         if len(failures) < len(self.choice.channels):
             for channel in self.choice.channels:

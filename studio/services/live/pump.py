@@ -14,7 +14,8 @@ order, once per block:
 
 A ring whose device reported itself lost is drained and then ``on_lost(label, reason)`` is called once;
 ``replace(label, source)`` puts a new device on the same channel (its timeline continues). ``fill(now)`` pads
-channels that have been silent for ``hold`` seconds; ``finish()`` drains and flushes everything at Stop.
+channels that have been silent for ``hold`` seconds; ``finish(stopped_at)`` drains and flushes everything at
+Stop and pads every channel to that moment.
 """
 
 from __future__ import annotations
@@ -126,8 +127,10 @@ class FramePump:
             return
         resampler = channel.resampler
         assert resampler is not None
-        for frames, end_time in ring.read():
+        for frames, end_time, dropped in ring.read():
             channel.last_block = end_time
+            if dropped:  # the loop fell behind and the ring dropped audio: keep the device's frame count true
+                channel.aligner.skip(round(dropped * self.rate / resampler.in_rate))
             self._place(channel, resampler.feed(frames), end_time - resampler.held_seconds)
         if ring.lost_reason is not None and not channel.lost:
             channel.lost = True
@@ -171,8 +174,9 @@ class FramePump:
             if silence is not None:
                 self._emit(channel, silence)
 
-    def finish(self) -> None:
-        """At Stop, after the devices were stopped: everything still in rings and resamplers goes out."""
+    def finish(self, stopped_at: float) -> None:
+        """At Stop, after the devices were stopped: everything still in rings and resamplers goes out, and
+        every channel is padded to the moment of Stop, so all end together."""
         for channel in self.channels.values():
             if channel.ring is not None:
                 self._drain(channel)
@@ -180,5 +184,8 @@ class FramePump:
             if channel.resampler is not None:
                 self._place(channel, channel.resampler.flush(), channel.last_block)
                 channel.resampler = None
+            silence = channel.aligner.fill_to(stopped_at, 0.0)
+            if silence is not None:
+                self._emit(channel, silence)
             if channel.pending_frames:
                 self._cut(channel, final=True)

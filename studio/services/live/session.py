@@ -135,6 +135,13 @@ class LiveSession:
         end = self._stopped_at if self._stopped_at is not None else self.clock.now()
         return max(0.0, end - self._origin)
 
+    @property
+    def origin(self) -> float:
+        """The clock reading of audio time 0 (set by ``start``)."""
+        if self._origin is None:
+            raise RuntimeError("The session has not started")
+        return self._origin
+
     def capture_clock(self, audio_time: float) -> float:
         """The ``time.monotonic()`` reading at which the audio at ``audio_time`` was captured."""
         if self._origin is None:
@@ -202,7 +209,9 @@ class LiveSession:
             connecting.cancel()
             with contextlib.suppress(BaseException):
                 await connecting
-            await self._failed(None, f"No audio could be captured: {' '.join(failures)}", Action.SOURCES)
+            reasons = " ".join(dict.fromkeys(_sentence(f) for f in failures))
+            await self._failed(None, f"No audio could be captured: {reasons} Check the sources, or choose "
+                                     "others.", Action.SOURCES)
             return
         self._tasks.append(asyncio.create_task(self._tick(), name="live-tick"))
         try:
@@ -325,7 +334,7 @@ class LiveSession:
         await self._stop_capture()
         rt = self._rt
         assert rt is not None and self._pump is not None
-        self._pump.finish()
+        self._pump.finish(self._stopped_at if self._stopped_at is not None else self.clock.now())
         try:
             async with asyncio.timeout(self._end_timeout):
                 await self._outbox_empty.wait()
@@ -365,6 +374,11 @@ class LiveSession:
         await self._cancel_tasks()
         if self._rt is not None:
             await self._rt.close()
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?" else text + "."
 
 
 def _warning_text(warning: m.ServerWarning) -> str:
