@@ -92,6 +92,34 @@ class LiveSettings(Section):
 class BatchSettings(Section):
     """The Batch workspace: queue-wide job defaults, concurrency, auto-export."""
 
+    # Defaults for new jobs (``studio.core.jobs.JobSettings``); "" language: the studio's default language.
+    language: str = ""
+    operating_point: str = "standard"
+    diarization: str = "none"  # none | speaker | channel
+    speaker_sensitivity: float = -1.0  # 0–1; negative: the service's default
+    vocab: tuple[str, ...] = ()
+    entities: bool = False
+    translation: tuple[str, ...] = ()
+    summary: bool = False
+    sentiment: bool = False
+    topics: bool = False
+    chapters: bool = False
+    # The queue.
+    concurrency: int = 4  # uploads at a time
+    watch_folder: str = ""  # "" or a folder whose new files join the queue
+    auto_export: bool = False
+    export_folder: str = ""  # "" : next to each media file
+    export_template: str = "{name}"
+    export_formats: tuple[str, ...] = ("srt", "txt")
+    # Subtitle options for SRT/VTT exports (studio.core.exporters.SubtitleOptions).
+    max_chars_per_line: int = 42
+    max_lines: int = 2
+    max_cue_seconds: float = 7.0
+    max_cps: float = 17.0
+    # The results viewer.
+    follow_playback: bool = True
+    playback_rate: float = 1.0
+
 
 class CompareMode(StrEnum):
     SEQUENCE = "sequence"  # the voices one after the other
