@@ -75,6 +75,15 @@ pactl load-module module-remap-source master=studio_null.monitor source_name=stu
 pactl set-default-source studio_mic
 pactl suspend-sink studio_null 0
 export STUDIO_PULSE_SINK=studio_null
+# A second, independent "microphone" for live captions (Microphone + system audio): what is played into the
+# studio_live_mic_feed sink comes out of the studio_live_mic source; the system audio is studio_null's monitor.
+pactl load-module module-null-sink sink_name=studio_live_mic_feed rate=48000 channels=1 \
+    sink_properties=device.description=Studio_live_mic_feed >/dev/null
+pactl load-module module-remap-source master=studio_live_mic_feed.monitor source_name=studio_live_mic \
+    source_properties=device.description=Studio_live_microphone >/dev/null
+pactl suspend-sink studio_live_mic_feed 0
+export STUDIO_PULSE_MIC_FEED=studio_live_mic_feed STUDIO_PULSE_MIC_SOURCE=studio_live_mic
+export STUDIO_PULSE_SYSTEM_SOURCE=studio_null.monitor
 
 # 3. A virtual screen.
 Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$RUN_DIR/display" 2>"$RUN_DIR/xvfb.log" &
