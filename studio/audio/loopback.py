@@ -12,8 +12,9 @@
 ``list_devices()`` gives ``SoundcardDevice`` entries (stable ``source_id``: ``pulse:<source name>`` or
 ``wasapi:<endpoint id>``); ``SoundcardSource(device)`` records one as an ``AudioSource``
 (``studio.audio.frames``) from a worker thread in 20 ms blocks at 48 kHz (the rate PulseAudio, PipeWire
-and WASAPI mix at), each stamped with ``time.monotonic()`` when it arrived. A stream that fails (the device
-was removed) is reported with ``sink.lost``.
+and WASAPI mix at), each stamped with ``time.monotonic()`` when it arrived. A stream that fails, or whose device is no longer
+listed (PulseAudio quietly moves the streams of a removed source to the default one), is reported with
+``sink.lost``.
 
 ``soundcard`` connects to the sound server when it is imported, so it is imported on first use only, and a
 missing server becomes ``AudioUnavailableError`` with the reason.
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 RATE = 48000
 BLOCK_SECONDS = 0.02
+PRESENCE_CHECK_SECONDS = 1.0  # how often a recorder checks that its device still exists
 MAC_NOTE = ("macOS has no system-audio loopback: install a virtual audio device such as BlackHole, send the "
             "meeting's output to it, and choose it as the microphone.")
 _import_lock = threading.Lock()
@@ -206,10 +208,19 @@ class SoundcardSource:
             self._opened.set()
             return
         self._opened.set()
+        blocks_per_check = max(1, round(PRESENCE_CHECK_SECONDS / BLOCK_SECONDS))
         try:
+            count = 0
             while not self._cancel.is_set():
                 block = recorder.record(self.blocksize)
                 sink.write(block[:, 0], time.monotonic())
+                count += 1
+                if count % blocks_per_check == 0 and not self._present():
+                    # PulseAudio moves the streams of a removed source to the default one: the device is gone
+                    # even though audio still flows, and the session decides where capture resumes.
+                    log.info("%s was removed", self.device.name)
+                    sink.lost(f"{self.device.name} was disconnected")
+                    return
         except Exception as exc:
             if not self._cancel.is_set():
                 log.info("%s failed: %s", self.device.name, exc)
@@ -219,6 +230,13 @@ class SoundcardSource:
                 recorder.__exit__(None, None, None)
             except Exception as exc:  # a stream whose device vanished may not close cleanly
                 log.debug("closing %s: %s", self.device.name, exc)
+
+    def _present(self) -> bool:
+        try:
+            ids = {str(m.id) for m in soundcard_module().all_microphones(include_loopback=True)}
+        except Exception:
+            return True  # a failed query is not a removed device
+        return self.device.backend_id in ids
 
     def stop(self) -> None:
         self._cancel.set()

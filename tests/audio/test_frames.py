@@ -34,10 +34,9 @@ async def test_blocks_written_on_another_thread_arrive_in_order_with_their_times
     def writer() -> None:
         for index in range(total_blocks):
             block = np.arange(index * 160, (index + 1) * 160, dtype=np.float32)
+            while ring.pending_frames > 1000 and not go_on.wait(0.001):
+                pass  # the test's writer lets the reader catch up (a real device would drop, tested below)
             ring.write(block, float(index))
-            if index % 16 == 15:
-                while ring.pending_frames > 2000 and not go_on.wait(0.001):
-                    pass  # the test's writer lets the reader catch up; a real device would drop
 
     thread = threading.Thread(target=writer)
     thread.start()

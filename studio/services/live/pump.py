@@ -98,6 +98,7 @@ class FramePump:
         channel.ring = ring
         channel.resampler = StreamResampler(source.samplerate, self.rate)
         channel.aligner.restart()
+        channel.last_block = None
         channel.lost = False
         ring.waker = functools.partial(self.loop.call_soon_threadsafe, self._wake, label, ring)
         return ring

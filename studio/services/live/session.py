@@ -160,6 +160,14 @@ class LiveSession:
     def channels(self) -> tuple[str, ...]:
         return self.choice.channels
 
+    def delivering(self, label: str) -> bool:
+        """Whether the channel's current device has delivered audio yet (devices take a moment to start)."""
+        pump = self._pump
+        if pump is None or label not in pump.channels:
+            return False
+        channel = pump.channels[label]
+        return channel.source is not None and channel.last_block is not None
+
     def transcript_channel(self, label: str) -> str | None:
         """The ``channel`` the server's messages carry for the source ``label`` ("Me"/"Them"): the label
         itself in a channel-diarized session, None in a one-stream session."""
