@@ -12,9 +12,9 @@
 ``list_devices()`` gives ``SoundcardDevice`` entries (stable ``source_id``: ``pulse:<source name>`` or
 ``wasapi:<endpoint id>``); ``SoundcardSource(device)`` records one as an ``AudioSource``
 (``studio.audio.frames``) from a worker thread in 20 ms blocks at 48 kHz (the rate PulseAudio, PipeWire
-and WASAPI mix at), each stamped with ``time.monotonic()`` when it arrived. A stream that fails, or whose device is no longer
-listed (PulseAudio quietly moves the streams of a removed source to the default one), is reported with
-``sink.lost``.
+and WASAPI mix at), each stamped with ``time.monotonic()`` when it arrived. A stream that fails, or whose
+device is no longer listed (PulseAudio quietly moves the streams of a removed source to the default one),
+is reported with ``sink.lost``.
 
 ``soundcard`` connects to the sound server when it is imported, so it is imported on first use only, and a
 missing server becomes ``AudioUnavailableError`` with the reason.
