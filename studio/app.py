@@ -165,6 +165,13 @@ class Studio:
         self.window.build_current_page()
         self.bridge.submit(self.credentials.status(), on_result=self.state.set_key_status,
                            on_error=self._key_lookup_failed)
+        # Batch jobs the last run left unfinished resume now, without waiting for the Batch page.
+        QTimer.singleShot(0, self._resume_batch)
+
+    def _resume_batch(self) -> None:
+        from studio.qt.batch.resume import resume_unfinished
+
+        resume_unfinished(self.context)
 
     def _key_lookup_failed(self, error: BaseException) -> None:
         self.state.set_key_status(KeyStatus(KeySource.NONE, f"The keychain could not be read "

@@ -87,7 +87,7 @@ class ExportOptions:
 @dataclass(frozen=True)
 class ExportRequest:
     formats: tuple[str, ...]
-    folder: Path
+    folder: Path | None  # None: next to each media file
     names: NameTemplate
     options: ExportOptions = field(default_factory=ExportOptions)
 
@@ -115,10 +115,11 @@ def export_job(job: Job, document: dict[str, Any], request: ExportRequest, taken
     own = {Path(path) for path in job.outputs}
     transcript = Transcript.from_json_v2(document)
     stem = request.names.render(job, document)
-    request.folder.mkdir(parents=True, exist_ok=True)
+    folder = request.folder if request.folder is not None else Path(job.path).parent
+    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in request.formats:
-        path = _target(request.folder, stem, fmt, taken, own)
+        path = _target(folder, stem, fmt, taken, own)
         options = request.options.for_format(fmt)
         write_atomic(path, export(transcript, fmt, options))
         taken.add(path)
@@ -147,11 +148,12 @@ def export_many(items: Iterable[tuple[Job, dict[str, Any] | None]], request: Exp
     return report
 
 
-def describe(report: ExportReport, folder: Path, formats: Sequence[str]) -> str:
+def describe(report: ExportReport, folder: Path | None, formats: Sequence[str]) -> str:
     """One or two sentences about an export, for the status bar or a message."""
     jobs = len({path.with_suffix("") for path in report.written})
     kinds = ", ".join(f.upper() for f in formats)
-    text = f"Exported {jobs} transcript{'s' if jobs != 1 else ''} as {kinds} to {folder}."
+    where = f"to {folder}" if folder is not None else "next to each recording"
+    text = f"Exported {jobs} transcript{'s' if jobs != 1 else ''} as {kinds} {where}."
     if report.failed:
         names = ", ".join(job.name for job, _ in report.failed[:3])
         more = f" and {len(report.failed) - 3} more" if len(report.failed) > 3 else ""

@@ -117,6 +117,7 @@ class BatchRunner:
         self._scheduler: asyncio.Task[None] | None = None
         self._target: Target | None = None
         self._client: BatchClient | None = None
+        self._retired: list[BatchClient] = []
         self._target_lock = asyncio.Lock()
         self._generation = 0  # bumped by engine_changed(): a target being connected is then stale
         self.problem = ""  # why nothing can be sent (no key, the engine did not start), or ""
@@ -158,14 +159,15 @@ class BatchRunner:
         engine they were sent to; the built-in engine's are sent again)."""
         self._generation += 1
         self._target = None
-        client, self._client = self._client, None
-        if client is not None:
-            asyncio.get_running_loop().create_task(client.aclose())
+        if self._client is not None:  # requests still in flight on it finish; it is closed with the runner
+            self._retired.append(self._client)
+            self._client = None
         self.kick()
 
     async def _drop_client(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
+        clients = [c for c in (self._client, *self._retired) if c is not None]
+        self._client, self._retired = None, []
+        for client in clients:
             await client.aclose()
 
     # -- recovery -----------------------------------------------------------------------------------------
