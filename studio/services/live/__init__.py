@@ -41,7 +41,9 @@ The session (``session``)
         ``session.drain() -> list[LiveEvent]``; ``session.state``; ``session.rings`` (``{"Me": AudioRing}``
         of aligned 16 kHz audio, ``ring.written`` frames so far); ``session.levels()``;
         ``session.audio_time()``; ``session.capture_clock(audio_time)`` (``time.monotonic`` of capture,
-        for the caption-latency benchmark); ``session.bookmarks.items``.
+        for the caption-latency benchmark); ``session.origin`` (the clock reading of audio time 0);
+        ``session.delivering(label)`` (its device has sent audio yet); ``session.transcript_channel(label)``
+        (the ``channel`` its messages carry); ``session.sample_rate`` (16000); ``session.bookmarks.items``.
     For issue 12: ``session.add_tap(callback(label, frames, audio_time))`` sees every aligned piece of
     audio per channel; the outbox (``MAX_BUFFER_SECONDS``) is where a reconnecting sender will replay from.
 

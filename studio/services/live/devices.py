@@ -48,6 +48,7 @@ class Devices:
         self.sources: dict[str, AudioSource] = {}
         self._attached_at: dict[str, float] = {}
         self._resuming: dict[str, asyncio.Task[None]] = {}
+        self._closing: set[asyncio.Task[None]] = set()  # lost devices being closed
         self._closed = False
 
     async def _open(self, channel: str, source_id: str | None) -> AudioSource:
@@ -108,7 +109,9 @@ class Devices:
                                 Severity.WARNING, Action.SOURCES))
         self.events.put(SourceChanged(channel, None, ""))
         self.pump.detach(channel)
-        asyncio.get_running_loop().run_in_executor(None, source.stop)
+        closing = asyncio.create_task(asyncio.to_thread(source.stop), name=f"live-close-{channel}")
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
         self._resume_later(channel)
 
     def _resume_later(self, channel: str) -> None:
@@ -157,7 +160,8 @@ class Devices:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         sources, self.sources = self.sources, {}
-        await asyncio.gather(*(asyncio.to_thread(s.stop) for s in sources.values()))
+        await asyncio.gather(*(asyncio.to_thread(s.stop) for s in sources.values()), *self._closing,
+                             return_exceptions=True)
 
 
 def _sentence(text: str) -> str:

@@ -82,3 +82,26 @@ async def test_each_real_device_comes_back_under_me_and_them(builtin: Connection
     # Each channel has its own file's words, not the other's.
     assert not set(words(me)) & set(words(THEY_SAY)), me
     assert not set(words(them)) & set(words(ME_SAYS)), them
+
+
+async def test_the_source_monitor_meters_each_real_source(shared_audio: Path) -> None:
+    from studio.services.live import SourceMonitor
+
+    choice = SourceChoice(SourceKind.BOTH, f"pulse:{os.environ['STUDIO_PULSE_MIC_SOURCE']}",
+                          f"pulse:{os.environ['STUDIO_PULSE_SYSTEM_SOURCE']}")
+    monitor = SourceMonitor(choice)
+    await monitor.start()
+    try:
+        assert monitor.problems == {} and set(monitor.rings) == {"Me", "Them"}
+        peaks = {"Me": 0.0, "Them": 0.0}
+        player = asyncio.create_task(play(shared_audio / "audio_08_16kHz.wav", os.environ["STUDIO_PULSE_MIC_FEED"]))
+        while not player.done():  # pulled at display rate, as the picker's timer does
+            for channel, level in monitor.levels().items():
+                peaks[channel] = max(peaks[channel], level)
+            await asyncio.sleep(1 / 60)
+        await player
+        assert peaks["Me"] > 0.1  # speech on the microphone
+        assert peaks["Them"] < 0.01  # nothing was played to the output
+        assert monitor.rings["Me"].samplerate == 48000
+    finally:
+        await monitor.aclose()
