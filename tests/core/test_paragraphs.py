@@ -165,9 +165,13 @@ def test_two_channels_interleave_in_time_each_with_its_live_edge() -> None:
     t.apply(partial([word("Sure", 6.0, 6.3)], 6.0, 6.4, **them))
     t.apply(partial([word("So", 6.1, 6.3)], 6.1, 6.4, **me))
     mirror.sync()
-    assert texts(index) == [("Me", "Can you hear me?"), ("Them", "Yes I can."), ("Me", "Great, let us start. So"),
-                            ("Them", "Sure")]
-    assert [r.channel for r in index.rows if isinstance(r, Paragraph)] == ["Me", "Them", "Me", "Them"]
+    # Them's partial began (6.0) before Me's (6.1): in time order, each at its channel's live edge.
+    assert texts(index) == [("Me", "Can you hear me?"), ("Them", "Yes I can."), ("Me", "Great, let us start."),
+                            ("Them", "Sure"), ("Me", "So")]
+    assert [r.is_live for r in index.rows if isinstance(r, Paragraph)] == [False, False, False, True, True]
+    t.apply(partial([word("So", 5.95, 6.05)], 5.95, 6.1, **me))  # revised: Me spoke first after all
+    mirror.sync()
+    assert texts(index)[2:] == [("Me", "Great, let us start. So"), ("Them", "Sure")]
     assert t.speakers.get("Me").colour == 0 and t.speakers.get("Them").colour == 1
 
 

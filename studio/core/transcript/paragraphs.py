@@ -4,7 +4,7 @@ Rows are paragraphs — a speaker's turn in one channel — and bookmarks. A new
 - when the speaker changes (the speaker key: the diarization label, else the channel label),
 - after a pause longer than ``pause`` seconds,
 - at a bookmark (the bookmark is a row of its own between the two),
-- when another channel's paragraph began meanwhile (turn taking between "Me" and "Them"),
+- when another channel's paragraph (or its partial) began meanwhile (turn taking between "Me" and "Them"),
 - in a long monologue: at the first sentence end after ``long_words`` words, or at ``max_words`` words.
 Punctuation never starts a paragraph, except an opening mark (``attaches_to: next``).
 
@@ -410,13 +410,13 @@ class ParagraphIndex:
         return i < len(self._times) and self._times[i] <= upto
 
     def _interrupted(self, channel: str | None, key: RowKey, time: float) -> bool:
-        """Another channel's paragraph began after the row at ``key`` and by ``time``."""
+        """Another channel's paragraph (its partial words too) began after the row at ``key`` and by ``time``."""
         rows = self.rows
         if rows and rows[-1].key <= key:
             return False
         pos = bisect.bisect_right(rows, key, key=_key)
         for item in itertools.islice(rows, pos, pos + _NEIGHBOURS):
-            if isinstance(item, Paragraph) and item.channel != channel and not item.is_live:
+            if isinstance(item, Paragraph) and item.channel != channel:
                 return item.start <= time
         return False
 
