@@ -1,0 +1,476 @@
+"""The transcript's rows on screen: a QListView whose layout is incremental.
+
+QListView lays out every row again (asking each one's size) whenever a row is inserted or changes size — about
+40 ms per update at 9,000 rows, measured. This subclass keeps what QListView gives (the accessible list that
+screen readers read row by row, the current index, the model wiring) and replaces its geometry: row heights
+and positions live in ``RowGeometry``; a changed row is measured again on its own; rows off screen carry an
+estimate until they are shown or idle time measures them; a cached ``RowLayout`` is kept for the rows near
+the screen. The reading position is anchored to the row at the top of the screen (heights changing above it
+do not move what is read); in live mode, while ``following`` the view stays at the live edge.
+
+Mouse, keyboard, selection and tooltips are in ``studio.qt.transcript.interaction``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter, QPaintEvent, QRegion, QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+
+from studio.core.transcript.paragraphs import Paragraph, Row
+from studio.qt.transcript.delegate import ParagraphDelegate, RowLayout, RowPaint
+from studio.qt.transcript.geometry import RowGeometry
+from studio.qt.transcript.interaction import Interaction
+from studio.qt.transcript.model import NAME_ROLES, ParagraphModel
+from studio.qt.transcript.search import Matches
+from studio.qt.transcript.selection import TextSelection
+from studio.qt.transcript.style import Style
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+Base = QAbstractItemView
+CACHE_ROWS = 400
+MARGIN = 200  # pixels above and below the screen measured exactly
+REFINE_BUDGET = 0.004  # seconds of idle measuring at a time
+LIVE_EDGE = 4  # pixels from the bottom that still count as at the live edge
+BAR_REPAINT_MS = 150  # the scroll bar is repainted at most this often while the view moves it
+
+
+@dataclass
+class Anchor:
+    item: Row | None
+    offset: int
+
+
+class TranscriptList(Interaction, QListView):
+    name_clicked = Signal(object)  # the Paragraph whose speaker name was clicked
+    time_clicked = Signal(float)  # a paragraph's time stamp (or Enter on a paragraph): its start
+    word_clicked = Signal(float)  # a word: its start
+    edit_requested = Signal(object)  # a Paragraph to edit (double-click or F2, document mode)
+    following_changed = Signal(bool)
+    menu_requested = Signal(object, object, QPoint)  # row (or None), time of the word under it (or None), where
+    painted = Signal()
+
+    def __init__(self, model: ParagraphModel, style: Style, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows_model = model
+        self.geometry_ = RowGeometry()
+        self.delegate_ = ParagraphDelegate(model.paragraph_index, self.viewport(), style)
+        self.selection_ = TextSelection()
+        self.matches = Matches(model.paragraph_index)
+        self.live = True
+        self.placeholder = ""
+        self.playing: tuple[Row, tuple[int, int]] | None = None
+        self._cache: OrderedDict[int, RowLayout] = OrderedDict()
+        self._dirty: dict[int, Row] = {}
+        self._repaint_from: int | None = None
+        self._following = True
+        self._programmatic = 0
+        self._blit = True
+        self._unscrolled = 0  # pixels the content moved that the screen has not been scrolled by yet
+        self._width = 0
+        self._refine_row = 0
+        self._refine = QTimer(self)
+        self._refine.setInterval(0)
+        self._refine.timeout.connect(self._refine_some)
+        # The scroll bar follows the live edge at a few repaints a second, not one a word (a Fusion scroll bar
+        # costs as much to paint as the words it scrolls); the user's own scrolling shows at once.
+        self._bar_wake = QTimer(self)
+        self._bar_wake.setSingleShot(True)
+        self._bar_wake.setInterval(BAR_REPAINT_MS)
+        self._bar_wake.timeout.connect(self._wake_bar)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setAutoScroll(False)
+        self.setAccessibleName("Transcript text")
+        self.setModel(model)
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.verticalScrollBar().sliderPressed.connect(self._wake_bar)
+        self.verticalScrollBar().actionTriggered.connect(lambda _action: self._wake_bar())
+        self._init_interaction()
+        self._reset_geometry()
+
+    # -- state -----------------------------------------------------------------------------------------------
+    @property
+    def rows(self) -> list[Row]:
+        return self.rows_model.rows
+
+    @property
+    def following(self) -> bool:
+        return self.live and self._following
+
+    def set_following(self, following: bool) -> None:
+        following = following and self.live
+        if following != self._following:
+            self._following = following
+            self.following_changed.emit(following)
+        if following:
+            self._position(None)
+
+    def relayout(self) -> None:
+        """Heights may all have changed (width, font, timestamps, translations): measure again."""
+        self.geometry_.invalidate_all()
+        self._cache.clear()
+        anchor = self._anchor()
+        for row, item in enumerate(self.rows):
+            self.geometry_.set(row, self.delegate_.estimate(item, self._text_width()), False)
+        self._settle(anchor, repaint_from=0)
+        self._refine_row = 0
+        self._refine.start()
+
+    def redraw(self) -> None:
+        """Colours or marks changed, not sizes: lay out the rows on screen again as they are drawn."""
+        self._cache.clear()
+        self.viewport().update()
+
+    def apply(self) -> bool:
+        """The frame: replay the model's changes, measure what changed, keep the position, repaint what moved."""
+        anchor = self._anchor()
+        if not self.rows_model.sync():
+            return False
+        self._settle(anchor)
+        return True
+
+    # -- geometry --------------------------------------------------------------------------------------------
+    def _text_width(self) -> int:
+        return max(120, self.viewport().width())
+
+    def _reset_geometry(self) -> None:
+        width = self._text_width()
+        self._width = width
+        self.geometry_.reset([self.delegate_.estimate(item, width) for item in self.rows])
+        self._cache.clear()
+        self._dirty.clear()
+        self.matches.set_query(self.matches.query, self.matches.case, self.rows)
+        self.playing = None
+        self._settle(None if self.following else Anchor(self.rows[0] if self.rows else None, 0), repaint_from=0)
+        self._refine_row = 0
+        self._refine.start()
+
+    def _anchor(self) -> Anchor | None:
+        if self.following or not self.rows:
+            return None
+        value = self.verticalScrollBar().value()
+        row = self.geometry_.row_at(value)
+        return Anchor(self.rows[row], value - self.geometry_.top(row))
+
+    def layout_for(self, row: int) -> RowLayout:
+        """The row's layout (measured now if it is not cached); its exact height goes into the geometry."""
+        item = self.rows[row]
+        key = id(item)
+        cached = self._cache.get(key)
+        width = self._text_width()
+        if cached is not None and cached.revision == item.revision and cached.width == width \
+                and cached.item is item and self.geometry_.is_exact(row):
+            self._cache.move_to_end(key)
+            return cached
+        layout = self.delegate_.layout(item, width)
+        grew = self.geometry_.set(row, layout.height, True)
+        if grew:
+            self._mark_from(row)
+        self._cache[key] = layout
+        if len(self._cache) > CACHE_ROWS:
+            self._cache.popitem(last=False)
+        return layout
+
+    def _mark_from(self, row: int) -> None:
+        self._repaint_from = row if self._repaint_from is None else min(self._repaint_from, row)
+
+    def _settle(self, anchor: Anchor | None, repaint_from: int | None = None) -> None:
+        if repaint_from is not None:
+            self._mark_from(repaint_from)
+        changed = []
+        for item in self._dirty.values():
+            row = self.rows_model.row_of(item)
+            if row < 0:
+                continue
+            self._cache.pop(id(item), None)
+            self.geometry_.mark(row)  # its old height is the estimate until it is measured
+            self.matches.refresh(item)
+            self._mark_from(row)
+            changed.append(row)
+        self._dirty.clear()
+        self._position(anchor)
+        for _ in range(4):  # measuring the rows on screen may change their heights: place them again
+            if not self._measure_visible():
+                break
+            self._position(anchor)
+        self._repaint()
+        if any(not self.geometry_.is_exact(row) for row in changed):
+            self._refine.start()  # rows off screen changed: measure them when idle
+
+    def _measure_visible(self) -> bool:
+        value = self.verticalScrollBar().value()
+        changed = False
+        for row in self.geometry_.span(max(0, value - MARGIN), value + self.viewport().height() + MARGIN):
+            if not self.geometry_.is_exact(row) or id(self.rows[row]) not in self._cache:
+                before = self.geometry_.heights[row]
+                self.layout_for(row)
+                changed |= self.geometry_.heights[row] != before
+        return changed
+
+    def _position(self, anchor: Anchor | None) -> None:
+        """Scroll range from the heights; then the live edge (following) or the anchor back where it was.
+
+        Nothing is scrolled on screen here: the offset is kept and ``_repaint`` scrolls once, at the end of the
+        frame (only at the live edge: an anchored view shows the same rows in the same place)."""
+        bar = self.verticalScrollBar()
+        page = self.viewport().height()
+        if bar.updatesEnabled() and bar.isVisible():
+            bar.setUpdatesEnabled(False)
+            self._bar_wake.start()
+        self._programmatic += 1
+        self._blit = False
+        try:
+            bar.setPageStep(max(1, page))
+            bar.setSingleStep(self.delegate_.line_height)
+            old = bar.value()
+            bar.setRange(0, max(0, self.geometry_.total - page))
+            if self.following:
+                target = bar.maximum()
+            elif anchor is not None and anchor.item is not None:
+                row = self.rows_model.row_of(anchor.item)
+                target = self.geometry_.top(row) + anchor.offset if row >= 0 else old
+            else:
+                target = old
+            bar.setValue(target)
+        finally:
+            self._programmatic -= 1
+            self._blit = True
+
+    def _wake_bar(self) -> None:
+        self._bar_wake.stop()
+        bar = self.verticalScrollBar()
+        if not bar.updatesEnabled():
+            bar.setUpdatesEnabled(True)  # repaints it
+
+    def _repaint(self) -> None:
+        viewport = self.viewport()
+        scrolled, self._unscrolled = self._unscrolled, 0
+        if scrolled and self.following:
+            if abs(scrolled) < viewport.height():
+                viewport.scroll(0, scrolled)
+            else:
+                self._mark_from(0)
+        row = self._repaint_from
+        self._repaint_from = None
+        if row is None or not self.rows:
+            if row is not None:
+                viewport.update()
+            return
+        row = min(row, len(self.rows) - 1)
+        y = self.geometry_.top(row) - self.verticalScrollBar().value()
+        if y < viewport.height():
+            top = max(0, y)
+            viewport.update(QRect(0, top, viewport.width(), viewport.height() - top))
+
+    def _refine_some(self) -> None:
+        """Idle time: measure rows that carry estimates, a few milliseconds at a time."""
+        rows = self.rows
+        count = len(rows)
+        if not count or not self.isVisible():
+            self._refine.stop()
+            return
+        anchor = self._anchor()
+        deadline = time.perf_counter() + REFINE_BUDGET
+        geometry, delegate, width = self.geometry_, self.delegate_, self._text_width()
+        scanned = 0
+        while scanned < count and time.perf_counter() < deadline:
+            row = self._refine_row % count
+            self._refine_row = row + 1
+            scanned += 1
+            if not geometry.is_exact(row) and geometry.set(row, delegate.layout(rows[row], width).height, True):
+                self._mark_from(row)
+        if scanned >= count or all(geometry.is_exact(r) for r in range(count)):
+            self._refine.stop()
+        if self._repaint_from is not None:
+            self._position(anchor)
+            self._repaint()
+
+    def _scrolled(self, value: int) -> None:
+        if self._programmatic:
+            return
+        if self.live:
+            at_edge = value >= self.verticalScrollBar().maximum() - LIVE_EDGE
+            if at_edge != self._following:
+                self._following = at_edge
+                self.following_changed.emit(at_edge)
+        anchor = self._anchor()
+        if self._measure_visible():
+            self._position(anchor)
+            self._repaint()
+
+    def scroll_to_y(self, y: int) -> None:
+        """Scroll as the user would (leaves the live edge unless it is the bottom)."""
+        self.verticalScrollBar().setValue(max(0, y))
+
+    # -- QListView's layout, replaced ------------------------------------------------------------------------
+    def rowsInserted(self, parent: ModelIndex, start: int, end: int) -> None:  # noqa: N802
+        width = self._text_width()
+        for row in range(start, end + 1):
+            item = self.rows[row]
+            self.geometry_.insert(row, self.delegate_.estimate(item, width))
+            self._dirty[id(item)] = item
+        self._mark_from(start)
+        Base.rowsInserted(self, parent, start, end)
+
+    def rowsAboutToBeRemoved(self, parent: ModelIndex, start: int, end: int) -> None:  # noqa: N802
+        for row in range(end, start - 1, -1):
+            item = self.rows[row]
+            self.geometry_.remove(row)
+            self._cache.pop(id(item), None)
+            self._dirty.pop(id(item), None)
+            self.matches.discard(item)
+            if self.playing is not None and self.playing[0] is item:
+                self.playing = None
+        self._mark_from(start)
+        Base.rowsAboutToBeRemoved(self, parent, start, end)
+
+    def dataChanged(self, top_left: ModelIndex, bottom_right: ModelIndex,  # noqa: N802
+                    roles: Sequence[int] = ()) -> None:
+        if roles and list(roles) == NAME_ROLES:  # a rename: names are drawn from the registry
+            self.viewport().update()
+            return
+        for row in range(top_left.row(), bottom_right.row() + 1):
+            item = self.rows[row]
+            self._dirty[id(item)] = item
+
+    def reset(self) -> None:
+        Base.reset(self)
+        self.delegate_.index = self.matches.index = self.rows_model.paragraph_index  # a new transcript: a new index
+        self._reset_geometry()
+
+    def doItemsLayout(self) -> None:  # noqa: N802
+        Base.doItemsLayout(self)
+
+    def updateGeometries(self) -> None:  # noqa: N802
+        Base.updateGeometries(self)
+        bar = self.verticalScrollBar()
+        self._programmatic += 1
+        try:
+            bar.setRange(0, max(0, self.geometry_.total - self.viewport().height()))
+        finally:
+            self._programmatic -= 1
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        Base.resizeEvent(self, event)
+        if self._text_width() != self._width:
+            self._width = self._text_width()
+            self.relayout()
+        else:
+            self._settle(self._anchor(), repaint_from=0)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
+        if self._blit:
+            self.viewport().scroll(dx, dy)
+        else:
+            self._unscrolled += dy
+
+    def viewportSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(480, 320)
+
+    def visualRect(self, index: ModelIndex) -> QRect:  # noqa: N802
+        row = index.row()
+        if not index.isValid() or not 0 <= row < len(self.geometry_):
+            return QRect()
+        top = self.geometry_.top(row) - self.verticalScrollBar().value()
+        return QRect(0, top, self.viewport().width(), self.geometry_.heights[row])
+
+    def indexAt(self, point: object) -> QModelIndex:  # noqa: N802
+        y = int(point.y())  # type: ignore[attr-defined]
+        value = self.verticalScrollBar().value()
+        if not self.rows or y + value >= self.geometry_.total or y < 0:
+            return QModelIndex()
+        return self.rows_model.index_of(self.geometry_.row_at(y + value))
+
+    def scrollTo(self, index: ModelIndex,  # noqa: N802
+                 hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible) -> None:
+        if not index.isValid():
+            return
+        row = index.row()
+        self.layout_for(row)
+        top, height = self.geometry_.top(row), self.geometry_.heights[row]
+        value, page = self.verticalScrollBar().value(), self.viewport().height()
+        hints = QAbstractItemView.ScrollHint
+        if hint == hints.PositionAtTop or (hint == hints.EnsureVisible and top < value):
+            self.scroll_to_y(top)
+        elif hint == hints.PositionAtCenter:
+            self.scroll_to_y(top - (page - height) // 2)
+        elif hint == hints.PositionAtBottom or (hint == hints.EnsureVisible and top + height > value + page):
+            self.scroll_to_y(min(top, top + height - page))
+
+    def horizontalOffset(self) -> int:  # noqa: N802
+        return 0
+
+    def verticalOffset(self) -> int:  # noqa: N802
+        return self.verticalScrollBar().value()
+
+    def isIndexHidden(self, index: ModelIndex) -> bool:  # noqa: N802
+        return False
+
+    def setSelection(self, rect: QRect, flags: object) -> None:  # noqa: N802
+        return  # text selections are the view's own (interaction)
+
+    def visualRegionForSelection(self, selection: object) -> QRegion:  # noqa: N802
+        return QRegion()
+
+    def keyboardSearch(self, search: str) -> None:  # noqa: N802
+        return  # typing is not a search through every row's text
+
+    # -- painting --------------------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        viewport = self.viewport()
+        painter = QPainter(viewport)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = event.rect()
+        value = self.verticalScrollBar().value()
+        width = viewport.width()
+        if not self.rows:
+            self._paint_placeholder(painter)
+        current = self.currentIndex().row() if self.hasFocus() and self.keyboard_focus else -1
+        for row in self.geometry_.span(value + rect.top(), value + rect.bottom() + 1):
+            layout = self.layout_for(row)
+            top = self.geometry_.top(row) - value
+            self.delegate_.paint(painter, layout, top, width, self.row_paint(row, layout, row == current))
+        painter.end()
+        if self._repaint_from is not None:  # painting measured a row whose height was an estimate
+            QTimer.singleShot(0, lambda: self._settle(self._anchor()))
+        self.painted.emit()
+
+    def _paint_placeholder(self, painter: QPainter) -> None:
+        if self.placeholder:
+            painter.setPen(self.delegate_.style.muted)
+            painter.setFont(self.delegate_.style.body)
+            painter.drawText(self.viewport().rect().adjusted(24, 24, -24, -24),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+
+    def row_paint(self, row: int, layout: RowLayout, focused: bool) -> RowPaint:
+        item = layout.item
+        state = RowPaint(focused=focused)
+        if layout.text is not None:
+            state.selection = self.selection_.range_in(item, len(layout.text.text))
+            if self.matches.total:
+                state.matches = self.matches.hits(item)
+                state.current_match = self.matches.current_span(item)
+        if self.playing is not None and self.playing[0] is item:
+            state.playing = self.playing[1]
+        state.hovered_name = self.hovered_name is item
+        return state
+
+    def update_row(self, item: Row | None) -> None:
+        if item is None:
+            return
+        row = self.rows_model.row_of(item)
+        if row >= 0:
+            self.viewport().update(self.visualRect(self.rows_model.index_of(row)))
+
+    def paragraph_rows(self) -> list[Paragraph]:
+        return [r for r in self.rows if isinstance(r, Paragraph)]

@@ -1,0 +1,475 @@
+"""TranscriptView: the one transcript view of the studio (live captions, batch results, recorded sessions).
+
+See ``studio.qt.transcript`` for how to use it. This module puts the parts together: the list
+(``list_view``), the find bar, the name and paragraph editors, the undo stack, the context menu, the "Jump to
+live" button, and the frame timer that coalesces the transcript's changes into at most one update a frame.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import operator
+import time
+from collections.abc import Callable
+from typing import Literal
+
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent, QUndoStack
+from PySide6.QtWidgets import QMenu, QPushButton, QVBoxLayout, QWidget
+
+from studio.core.transcript import Transcript
+from studio.core.transcript.paragraphs import BookmarkRow, Paragraph, Row
+from studio.qt.theme import Colors
+from studio.qt.transcript.commands import EditWords
+from studio.qt.transcript.delegate import TEXT_LEFT
+from studio.qt.transcript.editors import NameEditor, ParagraphEditor
+from studio.qt.transcript.list_view import TranscriptList
+from studio.qt.transcript.model import ParagraphModel
+from studio.qt.transcript.search import FindBar
+from studio.qt.transcript.selection import selected_words
+from studio.qt.transcript.style import Style
+
+Mode = Literal["live", "document"]
+FRAME_MS = 16
+FOLLOW_PAUSE = 3.0  # seconds a manual scroll keeps playback-follow from scrolling back
+_start = operator.attrgetter("start")
+
+
+class TranscriptView(QWidget):
+    seek_requested = Signal(float)  # a word (its start), a paragraph's time, "Play from here"
+    speak_requested = Signal(str)  # "Speak this line": the selected words, else the paragraph's
+    following_live_changed = Signal(bool)
+    painted = Signal()  # the transcript was drawn (after each repaint of the list)
+
+    def __init__(self, transcript: Transcript, colors: Callable[[], Colors], mode: Mode = "live",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Transcript")
+        self._colors = colors
+        self._restyling = False
+        self._timestamps: bool | None = None  # None: by mode (document mode shows them)
+        self._follow_playback = True
+        self._playback_time: float | None = None
+        self._user_scrolled = -math.inf
+        self._last_frame = -math.inf
+        self.mode: Mode = mode
+        self.model = ParagraphModel(transcript, self)
+        self.list = TranscriptList(self.model, self._style(), self)
+        self.find_bar = FindBar(self)
+        self.find_bar.hide()
+        self.jump_button = QPushButton("Jump to live  ↓", self)
+        self.jump_button.setAccessibleName("Jump to live")
+        self.jump_button.setToolTip("Follow the newest words again (End)")
+        self.jump_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.jump_button.hide()
+        self.name_editor = NameEditor(self.list.viewport())
+        self.paragraph_editor = ParagraphEditor(self.list.viewport())
+        self.undo_stack = QUndoStack(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.find_bar)
+        layout.addWidget(self.list, 1)
+        self._frame = QTimer(self)
+        self._frame.setSingleShot(True)
+        self._frame.timeout.connect(self.flush)
+        self._wire()
+        self.list.installEventFilter(self)
+        self.restyle()
+        self.set_mode(mode)
+
+    def _wire(self) -> None:
+        self.model.pending.connect(self._schedule)
+        self.list.name_clicked.connect(self.rename_speaker)
+        self.list.time_clicked.connect(self.seek_requested.emit)
+        self.list.word_clicked.connect(self.seek_requested.emit)
+        self.list.edit_requested.connect(self.edit_paragraph)
+        self.list.following_changed.connect(self._following_changed)
+        self.list.menu_requested.connect(self._show_menu)
+        self.list.painted.connect(self.painted.emit)
+        self.list.verticalScrollBar().actionTriggered.connect(self._user_scroll)
+        self.name_editor.renamed.connect(lambda key, name: self.transcript.speakers.rename(key, name))
+        self.name_editor.finished.connect(self._editor_closed)
+        self.paragraph_editor.edited.connect(self._edited)
+        self.paragraph_editor.finished.connect(self._editor_closed)
+        self.find_bar.searched.connect(self._search)
+        self.find_bar.stepped.connect(self._step)
+        self.find_bar.closed.connect(self.hide_find)
+        self.jump_button.clicked.connect(self.jump_to_live)
+
+    # -- the transcript --------------------------------------------------------------------------------------
+    @property
+    def transcript(self) -> Transcript:
+        return self.model.transcript
+
+    def set_transcript(self, transcript: Transcript) -> None:
+        """Show another transcript (the undo history is cleared)."""
+        self.paragraph_editor.hide()
+        self.name_editor.hide()
+        self.undo_stack.clear()
+        self._playback_time = None
+        self.model.set_transcript(transcript)
+        self._transcript_settings()
+
+    def _transcript_settings(self) -> None:
+        delegate = self.list.delegate_
+        changed = delegate.rtl != self.transcript.rtl
+        delegate.rtl = self.transcript.rtl
+        hours = self.transcript.duration >= 3600
+        if hours != delegate.hours:
+            delegate.hours = hours
+            self.list.viewport().update()
+        if changed:
+            self.list.relayout()
+
+    def set_mode(self, mode: Mode) -> None:
+        """``live`` (captions: follows the live edge) or ``document`` (timestamps, click to seek, edits)."""
+        self.mode = mode
+        live = mode == "live"
+        self.list.live = live
+        self.list.placeholder = "Waiting for speech…" if live else "This transcript has no words."
+        self.list.delegate_.show_timestamps = self._timestamps if self._timestamps is not None else not live
+        self._transcript_settings()
+        self.list.relayout()
+        self.list.set_following(live)
+        self._following_changed(self.list.following)
+
+    # -- the frame -------------------------------------------------------------------------------------------
+    def _schedule(self) -> None:
+        if not self._frame.isActive():
+            since = (time.monotonic() - self._last_frame) * 1000
+            self._frame.start(0 if since >= FRAME_MS else int(FRAME_MS - since))
+
+    def flush(self) -> None:
+        """Apply what changed since the last frame now (the frame timer does this at most once a frame)."""
+        self._frame.stop()
+        self._last_frame = time.monotonic()
+        self._transcript_settings()
+        if not self.list.apply():
+            return
+        if self.find_bar.isVisible():
+            self._show_count()
+        if self._playback_time is not None and self.list.playing is None:
+            self.set_playback_time(self._playback_time)
+
+    # -- options ---------------------------------------------------------------------------------------------
+    def set_show_partials(self, shown: bool) -> None:
+        """False is reading mode: finals only."""
+        self.model.paragraph_index.set_partials(shown)
+        self.flush()
+
+    def set_low_confidence(self, threshold: float | None) -> None:
+        """Words with a confidence under ``threshold`` get a dotted underline (None: no marks)."""
+        self.list.delegate_.low_confidence = threshold
+        self.list.redraw()
+
+    def set_show_timestamps(self, shown: bool) -> None:
+        self._timestamps = shown
+        self.list.delegate_.show_timestamps = shown
+        self.list.relayout()
+
+    def set_translation(self, language: str | None) -> None:
+        """Show the translated sentences of ``language`` under their paragraphs (None: none)."""
+        self.model.paragraph_index.set_translation(language)
+        self.list.delegate_.translation = language
+        self.list.relayout()
+
+    def set_placeholder(self, text: str) -> None:
+        """What an empty transcript says."""
+        self.list.placeholder = text
+        self.list.viewport().update()
+
+    def restyle(self) -> None:
+        """The theme (or the font) changed."""
+        if self._restyling:
+            return
+        self._restyling = True
+        try:
+            colors = self._colors()
+            self.list.delegate_.set_style(self._style())
+            self.jump_button.setStyleSheet(
+                f"QPushButton {{ background: {colors.accent}; color: {colors.accent_text}; border: none;"
+                f" border-radius: 14px; padding: 6px 14px; font-weight: 600; }}")
+            self.list.redraw()
+        finally:
+            self._restyling = False
+
+    def _style(self) -> Style:
+        return Style.build(self.font(), self.palette(), self._colors())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "list"):
+            self.restyle()
+        elif event.type() == QEvent.Type.FontChange and hasattr(self, "list"):
+            self.restyle()
+            self.list.relayout()
+
+    # -- live edge -------------------------------------------------------------------------------------------
+    @property
+    def following_live(self) -> bool:
+        return self.list.following
+
+    def jump_to_live(self) -> None:
+        self.list.set_following(True)
+        self._following_changed(self.list.following)
+
+    def _following_changed(self, following: bool) -> None:
+        self.jump_button.setVisible(self.mode == "live" and not following)
+        self._place_jump_button()
+        self.following_live_changed.emit(following)
+
+    def _place_jump_button(self) -> None:
+        self.jump_button.adjustSize()
+        area = self.list.geometry()
+        bar = self.list.verticalScrollBar()
+        right = area.right() - (bar.width() if bar.isVisible() else 0) - 16
+        self.jump_button.move(right - self.jump_button.width(), area.bottom() - self.jump_button.height() - 16)
+        self.jump_button.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._place_jump_button()
+
+    # -- selection, copy, speak ------------------------------------------------------------------------------
+    def selected_text(self) -> str:
+        return self.list.selected_text()
+
+    def copy(self) -> None:
+        self.list.copy()
+
+    def _words_of(self, item: Row | None) -> str:
+        words = selected_words(self.list.selection_, self.list.rows, self.model.paragraph_index)
+        if words:
+            return words
+        return self.model.paragraph_index.text(item).text if isinstance(item, Paragraph) else ""
+
+    # -- playback --------------------------------------------------------------------------------------------
+    def set_playback_time(self, seconds: float | None) -> None:
+        """Highlight the word being played (None: nothing is playing); follow it if following playback."""
+        self._playback_time = seconds
+        playing: tuple[Row, tuple[int, int]] | None = None
+        item = self.model.paragraph_index.paragraph_at(seconds) if seconds is not None else None
+        if item is not None:
+            text = self.model.paragraph_index.text(item)
+            i = bisect.bisect_right(text.tokens, seconds, key=_start) - 1
+            while i >= 0 and text.tokens[i].is_punctuation:
+                i -= 1
+            if i >= 0:
+                playing = (item, text.span(i))
+        old = self.list.playing
+        if playing == old:
+            return
+        self.list.playing = playing
+        self.list.update_row(old[0] if old else None)
+        self.list.update_row(item if playing else None)
+        if playing is not None and self._follow_playback and time.monotonic() - self._user_scrolled > FOLLOW_PAUSE:
+            self._reveal(playing[0], playing[1][0])
+
+    def set_follow_playback(self, follow: bool) -> None:
+        self._follow_playback = follow
+        if follow and self.list.playing is not None:
+            self._reveal(self.list.playing[0], self.list.playing[1][0])
+
+    def _user_scroll(self, _action: int) -> None:
+        self._user_scrolled = time.monotonic()
+
+    def _reveal(self, item: Row, offset: int) -> None:
+        """Scroll so that character ``offset`` of ``item`` is comfortably on screen."""
+        row = self.model.row_of(item)
+        if row < 0:
+            return
+        layout = self.list.layout_for(row)
+        caret = self.list.delegate_.caret_rect(layout, offset)
+        y = self.list.geometry_.top(row) + int(caret.y())
+        value, page = self.list.verticalScrollBar().value(), self.list.viewport().height()
+        if y < value + page * 0.1 or y + caret.height() > value + page * 0.85:
+            self.list.scroll_to_y(int(y - page * 0.3))
+
+    # -- find ------------------------------------------------------------------------------------------------
+    def show_find(self) -> None:
+        self.find_bar.show()
+        self.find_bar.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.find_bar.edit.selectAll()
+
+    def hide_find(self) -> None:
+        self.find_bar.hide()
+        self.list.matches.set_query("", False, [])
+        self.list.viewport().update()
+        self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def search(self, query: str, case: bool = False) -> int:
+        """Search for ``query``; returns how many matches there are (the first one after the top of the screen
+        becomes the current match)."""
+        self.find_bar.edit.setText(query)
+        self._search(query, case)
+        return self.list.matches.total
+
+    def find_next(self) -> None:
+        self._step(True)
+
+    def find_previous(self) -> None:
+        self._step(False)
+
+    def _search(self, query: str, case: bool) -> None:
+        matches = self.list.matches
+        if query == matches.query and case == matches.case:
+            return
+        matches.set_query(query, case, self.list.rows)
+        if query:
+            self._step(True)
+        else:
+            self._show_count()
+        self.list.viewport().update()
+
+    def _step(self, forward: bool) -> None:
+        self._search(self.find_bar.edit.text(), self.find_bar.case.isChecked())
+        matches = self.list.matches
+        found = matches.step(self.list.rows, self.list.geometry_.row_at(self.list.verticalScrollBar().value()),
+                             forward)
+        if found is not None:
+            span = matches.current_span(found[0])
+            if span is not None:
+                self._reveal(found[0], span[0])
+        self.list.viewport().update()
+        self._show_count()
+
+    def _show_count(self) -> None:
+        matches = self.list.matches
+        self.find_bar.show_count(matches.ordinal(self.list.rows), matches.total, matches.query)
+
+    @property
+    def match_count(self) -> int:
+        return self.list.matches.total
+
+    # -- renaming and editing --------------------------------------------------------------------------------
+    def rename_speaker(self, paragraph: Paragraph) -> None:
+        """Open the name editor over ``paragraph``'s speaker name."""
+        row = self.model.row_of(paragraph)
+        if row < 0:
+            return
+        self.list.scrollTo(self.model.index_of(row))
+        layout = self.list.layout_for(row)
+        rect = self.list.delegate_.name_rect(layout)
+        if rect.isNull():
+            rect = QRect(TEXT_LEFT, layout.pad, 120, layout.header or 20)
+        top = self.list.visualRect(self.model.index_of(row)).top()
+        speaker = self.transcript.speakers.get(paragraph.speaker)
+        self.name_editor.open(paragraph.speaker, speaker.name or speaker.display, rect.translated(0, top),
+                              self.list.delegate_.style.name)
+
+    def edit_paragraph(self, paragraph: Paragraph) -> None:
+        """Open the editor over ``paragraph``'s words (document mode)."""
+        if self.mode != "document" or paragraph.is_live:
+            return
+        row = self.model.row_of(paragraph)
+        if row < 0:
+            return
+        self.list.scrollTo(self.model.index_of(row))
+        layout = self.list.layout_for(row)
+        top = self.list.visualRect(self.model.index_of(row)).top()
+        width = self.list.viewport().width() - TEXT_LEFT - 10
+        rect = QRect(TEXT_LEFT, top + layout.body_top, width, max(layout.body_height, 24))
+        self.paragraph_editor.open(paragraph, self.model.paragraph_index.segment(paragraph).text, rect,
+                                   self.list.delegate_.style.body)
+
+    def edit_words(self, paragraph: Paragraph, text: str) -> None:
+        """Replace ``paragraph``'s words with ``text`` (undoable; the words keep their timing)."""
+        self._edited(paragraph, text)
+
+    def _edited(self, paragraph: Paragraph, text: str) -> None:
+        if self.model.row_of(paragraph) < 0 or paragraph.is_live:
+            return
+        segment = self.model.paragraph_index.segment(paragraph)
+        if text == segment.text:
+            return
+        self.undo_stack.push(EditWords(self.transcript, segment, text))
+        self.flush()
+
+    def _editor_closed(self) -> None:
+        self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- context menu ----------------------------------------------------------------------------------------
+    def context_menu(self, item: Row | None, when: float | None = None) -> QMenu:
+        """The menu for ``item`` (a row) and the word at ``when`` under the pointer, if any."""
+        menu = QMenu(self)
+        menu.setAccessibleName("Transcript menu")
+        selection = self.list.selected_text()
+        copy_text = selection or (self.model.paragraph_index.text(item).text if isinstance(item, Paragraph) else "")
+        copy = menu.addAction("Copy", lambda: self._copy(copy_text))
+        copy.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        copy.setEnabled(bool(copy_text))
+        words = self._words_of(item)
+        speak = menu.addAction("Speak this line", lambda: self.speak_requested.emit(words))
+        speak.setEnabled(bool(words))
+        if self.mode == "document" and item is not None:
+            start = when if when is not None else item.start
+            menu.addAction("Play from here", lambda: self.seek_requested.emit(start))
+        if isinstance(item, Paragraph):
+            name = self.transcript.speakers.display(item.speaker)
+            menu.addAction(f"Rename “{name}”…", lambda: self.rename_speaker(item))
+            if self.mode == "document" and not item.is_live:
+                edit = menu.addAction("Edit text…", lambda: self.edit_paragraph(item))
+                edit.setShortcut(QKeySequence(Qt.Key.Key_F2))
+                at = when if when is not None else item.start
+                menu.addAction("Add a bookmark here", lambda: self.transcript.add_bookmark(at))
+        if isinstance(item, BookmarkRow):
+            bookmark = item.bookmark
+            menu.addAction("Remove bookmark", lambda: self.transcript.remove_bookmark(bookmark))
+        menu.addSeparator()
+        select = menu.addAction("Select all", self.list.select_all)
+        select.setShortcut(QKeySequence(QKeySequence.StandardKey.SelectAll))
+        return menu
+
+    def _copy(self, text: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        if text:
+            QApplication.clipboard().setText(text)
+
+    def _show_menu(self, item: Row | None, when: float | None, where: QPoint) -> None:
+        menu = self.context_menu(item, when)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(where)
+
+    # -- keys the view claims while it has the focus ---------------------------------------------------------
+    def _command(self, event: QKeyEvent) -> Callable[[], None] | None:
+        keys = QKeySequence.StandardKey
+        if event.matches(keys.Find):
+            return self.show_find
+        if event.matches(keys.FindNext):
+            return self.find_next
+        if event.matches(keys.FindPrevious):
+            return self.find_previous
+        if self.mode == "document" and event.matches(keys.Undo):
+            return self.undo_stack.undo
+        if self.mode == "document" and (event.matches(keys.Redo) or (
+                event.key() == Qt.Key.Key_Z and event.modifiers() == (Qt.KeyboardModifier.ControlModifier
+                                                                      | Qt.KeyboardModifier.ShiftModifier))):
+            return self.undo_stack.redo
+        if event.key() == Qt.Key.Key_Escape and self.find_bar.isVisible() and self.list.selection_.empty:
+            return self.hide_find
+        return None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.list and isinstance(event, QKeyEvent):
+            if event.type() == QEvent.Type.ShortcutOverride:
+                if self._command(event) is not None or event.matches(QKeySequence.StandardKey.Copy) \
+                        or event.matches(QKeySequence.StandardKey.SelectAll):
+                    event.accept()  # these keys are the view's while it has the focus, not the window's
+                    return True
+            elif event.type() == QEvent.Type.KeyPress:
+                command = self._command(event)
+                if command is not None:
+                    command()
+                    return True
+        return super().eventFilter(watched, event)
+
+    def actions_for_menus(self) -> list[QAction]:
+        """Undo and redo as actions a workspace can put in its menus."""
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
+        return [undo, redo]
