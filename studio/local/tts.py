@@ -4,13 +4,15 @@
 ``Authorization: Bearer <key>`` or a ``type=tts`` temporary key). The answer is 200 with the audio sent
 with chunked transfer encoding as ``server.synthesizer`` produces it — never buffered whole.
 
-- ``wav_16000`` (the default when ``output_format`` is omitted): a 44-byte RIFF/WAVE header (PCM, mono,
-  16 kHz, 16-bit) and then the samples. The length is not known when the header goes out, so both size
-  fields (RIFF and ``data``) hold ``0xFFFFFFFF``, the usual marker of a WAV stream of unknown length:
-  readers take the data as running to the end of the stream (the ``wave`` module, ffmpeg and the docs'
-  ``(len(wav) - 44) / 2 / 16000`` all do). Clients that save the file patch the sizes afterwards
-  (``studio.api.tts.patch_wav_sizes``).
-- ``pcm_16000``: the bare samples, 16 kHz mono signed 16-bit little-endian.
+- ``wav_16000`` (the default when ``output_format`` is omitted): a complete, valid WAV — a 44-byte RIFF/WAVE
+  header (PCM, mono, 16 kHz, 16-bit) with the real RIFF and ``data`` sizes, then the samples. A header can
+  only carry real sizes once the length is known, so the text is synthesised to the end first (eSpeak NG runs
+  several hundred times faster than real time: a few milliseconds per second of speech, well inside the
+  200 ms first-byte target for anything but very long texts), kept in a spooled temporary file (memory, then
+  disk), and then streamed. The file a client saves as it arrives (what the official SDK's examples do) is
+  therefore valid as is: Python's ``wave`` reads its real length.
+- ``pcm_16000``: the bare samples, 16 kHz mono signed 16-bit little-endian, sent as they are made (the
+  lowest latency; what the official SDK asks for by default and what players stream from).
 
 Errors are JSON ``{"code", "error", "detail"}`` (the TTS service documents no error schema, so the batch
 API's shape is used): 401 not authorised, 400 a body that is not a JSON object, 422 an unknown voice or
@@ -22,7 +24,8 @@ from __future__ import annotations
 import json
 import logging
 import struct
-from collections.abc import AsyncGenerator
+import tempfile
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -39,6 +42,9 @@ FORMATS = ("wav_16000", "pcm_16000")
 DEFAULT_FORMAT = "wav_16000"
 UNKNOWN_SIZE = 0xFFFFFFFF
 MAX_TEXT_CHARS = 100_000
+SPOOL_BYTES = 32 * 1024**2  # a WAV being made stays in memory up to this size (17 min of audio), then on disk
+WRITE_BYTES = 64 * 1024
+MAX_WAV_DATA = UNKNOWN_SIZE - 36  # the most a RIFF size field can say
 
 
 def wav_header(data_size: int = UNKNOWN_SIZE, *, sample_rate: int = SAMPLE_RATE, channels: int = 1,
@@ -50,6 +56,30 @@ def wav_header(data_size: int = UNKNOWN_SIZE, *, sample_rate: int = SAMPLE_RATE,
             + b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, sample_rate, sample_rate * block_align,
                                     block_align, bits)
             + b"data" + struct.pack("<I", data_size))
+
+
+async def _write_wav(request: web.Request, response: web.StreamResponse, chunks: AsyncIterator[bytes]) -> None:
+    """The whole synthesis first (so the header has the real sizes), then the header and the samples. A
+    listener that hangs up meanwhile stops the synthesis."""
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        size = 0
+        async for chunk in chunks:
+            if request.transport is None or request.transport.is_closing():
+                raise ConnectionResetError("the listener went away")
+            spool.write(chunk)
+            size += len(chunk)
+            if size > MAX_WAV_DATA:
+                raise ConnectionResetError("longer than a WAV file can be")
+        size -= size % 2  # whole samples only
+        spool.seek(0)
+        await response.write(wav_header(size))
+        left = size
+        while left > 0:
+            piece = spool.read(min(WRITE_BYTES, left))
+            if not piece:
+                break
+            left -= len(piece)
+            await response.write(piece)
 
 
 def add_routes(app: web.Application, server: LocalServer) -> None:
@@ -84,10 +114,11 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
         chunks = server.synthesizer.synthesize(text, voice)
         try:
             if output_format == "wav_16000":
-                await response.write(wav_header())
-            async for chunk in chunks:
-                if chunk:
-                    await response.write(chunk)
+                await _write_wav(request, response, chunks)
+            else:
+                async for chunk in chunks:
+                    if chunk:
+                        await response.write(chunk)
             await response.write_eof()
         except ConnectionResetError:  # the listener went away: stop synthesising
             log.debug("text-to-speech client disconnected")

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
 FRAMES_PER_SECOND = 100  # mel frames
+HOP = SAMPLE_RATE // FRAMES_PER_SECOND  # samples per mel frame
 PAD_FRAMES = 500  # silence after a live window, so the decoder sees that the audio ends
 MIN_FRAMES = 1000
 MAX_FRAMES = 3000  # Whisper's 30 s window
@@ -219,13 +220,16 @@ class WhisperRuntime:
 
         model = self.model
         self._live_at = time.monotonic()
-        features = model.feature_extractor(audio)
-        frames = min(features.shape[-1] - 1, MAX_FRAMES)
+        frames = min(len(audio) // HOP, MAX_FRAMES)
         if frames < 10:
             return []
         total = min(MAX_FRAMES, max(MIN_FRAMES, frames + PAD_FRAMES))
         total += total % 2
-        encoder_output = model.encode(pad_or_trim(features[:, :frames], total))
+        # The padding is silence in the audio, as Whisper was trained with (its 30 s windows are zero-padded
+        # audio): padding the log-mel features with zeros instead shows the model a noise floor, and its
+        # reading of the last word then changes with where the window happens to end.
+        features = model.feature_extractor(audio[:frames * HOP], padding=(total - frames) * HOP + HOP)
+        encoder_output = model.encode(pad_or_trim(features[:, :total], total))
         tokenizer = self._tokenizer(language)
         previous = tokenizer.encode(" " + prompt.strip()) if prompt.strip() else []
         prompt_tokens = model.get_prompt(tokenizer, previous, without_timestamps=True, hotwords=hotwords or None)

@@ -25,7 +25,6 @@ from studio.api.http import RetryPolicy
 from studio.api.tts import (
     DEFAULT_FORMAT,
     FORMATS,
-    UNKNOWN_SIZE,
     VOICES,
     TtsClient,
     parse_wav_header,
@@ -102,7 +101,7 @@ async def test_wav_is_the_default_with_a_parsable_header(tts: TtsClient) -> None
     audio = await tts.synthesize(TEXT)
     info = parse_wav_header(audio)
     assert (info.channels, info.sample_rate, info.bits) == (1, 16000, 16)
-    assert info.data_size == UNKNOWN_SIZE  # streamed: the length was not known when the header went out
+    assert info.data_size == 2 * EXPECTED_SAMPLES  # the service's WAV carries its real length
     assert len(audio) == 44 + 2 * EXPECTED_SAMPLES
     with wave.open(io.BytesIO(audio)) as reader:
         assert (reader.getnchannels(), reader.getframerate(), reader.getsampwidth()) == (1, 16000, 2)
@@ -142,12 +141,30 @@ async def test_a_listener_that_stops_early_stops_the_synthesis(server: LocalServ
     endless = EndlessSynthesizer()
     server.synthesizer = endless
     received = 0
-    async for chunk in tts.stream("Talk for ever"):
+    async for chunk in tts.stream("Talk for ever", output_format="pcm_16000"):  # PCM streams as it is made
         received += len(chunk)
         if received > 20_000:
             break
     await asyncio.wait_for(endless.closed.wait(), 5)  # the server stopped asking the synthesizer for more
     assert received >= 20_000
+
+
+async def test_a_listener_that_hangs_up_while_a_wav_is_made_stops_the_synthesis(server: LocalServer,
+                                                                                 tts: TtsClient) -> None:
+    endless = EndlessSynthesizer()
+    server.synthesizer = endless
+    async def first_bytes() -> bytes:
+        async for chunk in tts.stream("Talk for ever"):  # a WAV: made whole, then sent
+            return chunk
+        return b""
+
+    listening = asyncio.create_task(first_bytes())
+    async with asyncio.timeout(10):  # the synthesis is under way (it never ends by itself)
+        while endless.chunks < 20:
+            await asyncio.sleep(0.005)
+    listening.cancel()
+    await asyncio.gather(listening, return_exceptions=True)
+    await asyncio.wait_for(endless.closed.wait(), 10)  # the server noticed and stopped asking for more
 
 
 async def test_save_writes_the_real_wav_sizes(tts: TtsClient, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import wave
 from collections.abc import AsyncGenerator
 from pathlib import Path
 
@@ -66,20 +67,27 @@ async def test_the_four_voices_are_distinct(connection: Connection) -> None:
         assert 1.0 < len(pcm) / 32000 < 4.0
 
 
-async def test_wav_is_streamed_as_it_is_made(connection: Connection) -> None:
-    loop = asyncio.get_running_loop()
-    chunks: list[tuple[float, bytes]] = []
+async def test_wav_is_a_complete_file_with_its_real_length(connection: Connection, tmp_path: Path) -> None:
+    text = " ".join([SENTENCE] * 8)
     async with connection.tts() as tts:
-        started = loop.time()
-        async for chunk in tts.stream(" ".join([SENTENCE] * 8), voice="theo", output_format="wav_16000"):
-            chunks.append((loop.time() - started, chunk))
-    data = b"".join(chunk for _, chunk in chunks)
+        data = b"".join([chunk async for chunk in tts.stream(text, voice="theo", output_format="wav_16000")])
     header = parse_wav_header(data)
     assert (header.channels, header.sample_rate, header.bits) == (1, 16000, 16)
-    seconds = (len(data) - 44) / 32000
-    assert seconds > 10
-    assert len(chunks) > 5  # pieces, not one body at the end
-    assert chunks[0][0] < 1.0  # the first audio does not wait for the whole text
+    assert header.data_size == len(data) - 44 > 10 * 32000  # the real size, as sent, not a stream marker
+    saved = tmp_path / "as-sent.wav"
+    saved.write_bytes(data)  # what the official SDK's examples do with the response
+    with wave.open(str(saved)) as reader:
+        assert reader.getnframes() == (len(data) - 44) // 2
+    pcm = await speak(connection, text, "theo")
+    assert abs(len(pcm) - (len(data) - 44)) <= 0.02 * len(pcm)  # the same speech as the PCM stream
+
+
+async def test_pcm_is_streamed_as_it_is_made(connection: Connection) -> None:
+    chunks = 0
+    async with connection.tts() as tts:
+        async for _chunk in tts.stream(LONG_TEXT, voice="theo", output_format="pcm_16000"):
+            chunks += 1
+    assert chunks > 5  # pieces as eSpeak NG makes them, not one body at the end
 
 
 async def test_speaking_then_transcribing_gives_the_sentence_back(connection: Connection, tmp_path: Path) -> None:
