@@ -27,12 +27,12 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from studio.core.transcript import Transcript  # noqa: E402
-from studio.local.scripted import synthetic_script  # noqa: E402
-from studio.qt.theme import LIGHT, palette_for  # noqa: E402
-from studio.qt.transcript import TranscriptView  # noqa: E402
+from studio.core.transcript import Transcript
+from studio.local.scripted import synthetic_script
+from studio.qt.theme import LIGHT, palette_for
+from studio.qt.transcript import TranscriptView
 
 WIDTH, HEIGHT = 1000, 700
 

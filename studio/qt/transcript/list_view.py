@@ -55,20 +55,21 @@ class TranscriptList(Interaction, QListView):
     menu_requested = Signal(object, object, QPoint)  # row (or None), time of the word under it (or None), where
     painted = Signal()
 
-    def __init__(self, model: ParagraphModel, style: Style, parent: QWidget | None = None) -> None:
+    def __init__(self, model: ParagraphModel, style: Style, parent: QWidget | None = None, *, live: bool = True
+                 ) -> None:
         super().__init__(parent)
         self.rows_model = model
         self.geometry_ = RowGeometry()
         self.delegate_ = ParagraphDelegate(model.paragraph_index, self.viewport(), style)
         self.selection_ = TextSelection()
         self.matches = Matches(model.paragraph_index)
-        self.live = True
+        self.live = live
         self.placeholder = ""
         self.playing: tuple[Row, tuple[int, int]] | None = None
         self._cache: OrderedDict[int, RowLayout] = OrderedDict()
         self._dirty: dict[int, Row] = {}
         self._repaint_from: int | None = None
-        self._following = True
+        self._following = live
         self._programmatic = 0
         self._blit = True
         self._unscrolled = 0  # pixels the content moved that the screen has not been scrolled by yet

@@ -55,7 +55,7 @@ class TranscriptView(QWidget):
         self._last_frame = -math.inf
         self.mode: Mode = mode
         self.model = ParagraphModel(transcript, self)
-        self.list = TranscriptList(self.model, self._style(), self)
+        self.list = TranscriptList(self.model, self._style(), self, live=mode == "live")
         self.find_bar = FindBar(self)
         self.find_bar.hide()
         self.jump_button = QPushButton("Jump to live  ↓", self)

@@ -89,6 +89,17 @@ def word_point(view: TranscriptView, paragraph: Paragraph, token: int) -> QPoint
     return QPoint(int((left.x() + right.x()) / 2), int(top + left.y() + left.height() / 2))
 
 
+def word_edge(view: TranscriptView, paragraph: Paragraph, token: int) -> QPoint:
+    """Just inside the start of a word of ``paragraph`` (where a selection from it begins)."""
+    row = view.model.row_of(paragraph)
+    view.list.scrollTo(view.model.index_of(row))
+    layout = view.list.layout_for(row)
+    assert layout.text is not None
+    left = view.list.delegate_.caret_rect(layout, layout.text.span(token)[0])
+    top = view.list.visualRect(view.model.index_of(row)).top()
+    return QPoint(int(left.x()) + 1, int(top + left.y() + left.height() / 2))
+
+
 def name_point(view: TranscriptView, paragraph: Paragraph) -> QPoint:
     row = view.model.row_of(paragraph)
     layout = view.list.layout_for(row)
@@ -106,4 +117,4 @@ def time_point(view: TranscriptView, paragraph: Paragraph) -> QPoint:
 
 
 __all__ += ["TEXT_LEFT", "conversation", "make_view_factory", "name_point", "paragraphs", "shown", "time_point",
-            "turn", "word_point"]
+            "turn", "word_edge", "word_point"]

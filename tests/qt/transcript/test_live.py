@@ -227,9 +227,14 @@ def test_updates_are_coalesced_into_one_frame(qtbot: QtBot, make_view: ViewFacto
     results, end = say("one two three four five six seven eight", 0.5, "S1")
     frames = []
     view.list.painted.connect(lambda: frames.append(len(view.model.rows)))
-    synced = []
+    synced: list[bool] = []
     original = view.model.sync
-    view.model.sync = lambda: synced.append(1) or original()  # type: ignore[method-assign]
+
+    def counting_sync() -> bool:
+        synced.append(True)
+        return original()
+
+    view.model.sync = counting_sync  # type: ignore[method-assign]
     for n in range(1, len(results) + 1):  # eight partials in one go, as a burst from the service
         t.apply(partial(results[:n], 0.0, end))
     qtbot.waitUntil(lambda: bool(synced), timeout=3000)
