@@ -341,7 +341,9 @@ class ParagraphDelegate:
             out.append(_range(start, end - start, _background(style.match)))
         if state.current_match is not None:
             start, end = state.current_match
-            out.append(_range(start, end - start, _background(style.current_match)))
+            current = _background(style.current_match)
+            current.setForeground(style.current_match_text)
+            out.append(_range(start, end - start, current))
         if state.playing is not None:
             start, end = state.playing
             out.append(_range(start, end - start, _background(style.playback)))

@@ -57,11 +57,17 @@ class Style:
     selection_text: QColor
     match: QColor
     current_match: QColor
+    current_match_text: QColor
     playback: QColor
     focus: QColor
 
     @classmethod
-    def build(cls, font: QFont, palette: QPalette, colors: Colors) -> Style:
+    def build(cls, font: QFont, palette: QPalette, colors: Colors, zoom: float = 1.0) -> Style:
+        font = QFont(font)
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * zoom)
+        else:
+            font.setPixelSize(max(6, round(font.pixelSize() * zoom)))
         body = QFont(font)
         name = QFont(font)
         name.setBold(True)
@@ -75,7 +81,8 @@ class Style:
                    base=palette.color(role.Base), muted=QColor(colors.muted), accent=QColor(colors.accent),
                    warn=QColor(colors.warn), selection=palette.color(role.Highlight),
                    selection_text=palette.color(role.HighlightedText), match=_alpha(colors.warn, 90),
-                   current_match=_alpha(colors.accent, 150), playback=_alpha(colors.accent, 70),
+                   current_match=QColor(colors.accent), current_match_text=QColor(colors.accent_text),
+                   playback=_alpha(colors.accent, 70),
                    focus=_alpha(colors.accent, 160))
 
     def speaker(self, index: int) -> QColor:

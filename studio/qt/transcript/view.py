@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent, QUndoStack
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent, QUndoStack, QWheelEvent
 from PySide6.QtWidgets import QMenu, QPushButton, QVBoxLayout, QWidget
 
 from studio.core.transcript import Transcript
@@ -32,6 +32,8 @@ from studio.qt.transcript.style import Style
 
 Mode = Literal["live", "document"]
 FRAME_MS = 16
+ZOOM = 1.1  # the words a little larger than the controls around them: it is a reading pane
+ZOOMS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0, 2.4)
 FOLLOW_PAUSE = 3.0  # seconds a manual scroll keeps playback-follow from scrolling back
 _start = operator.attrgetter("start")
 
@@ -53,6 +55,7 @@ class TranscriptView(QWidget):
         self._playback_time: float | None = None
         self._user_scrolled = -math.inf
         self._last_frame = -math.inf
+        self.zoom = ZOOM
         self.mode: Mode = mode
         self.model = ParagraphModel(transcript, self)
         self.list = TranscriptList(self.model, self._style(), self, live=mode == "live")
@@ -76,6 +79,7 @@ class TranscriptView(QWidget):
         self._frame.timeout.connect(self.flush)
         self._wire()
         self.list.installEventFilter(self)
+        self.list.viewport().installEventFilter(self)
         self.restyle()
         self.set_mode(mode)
 
@@ -196,7 +200,21 @@ class TranscriptView(QWidget):
             self._restyling = False
 
     def _style(self) -> Style:
-        return Style.build(self.font(), self.palette(), self._colors())
+        return Style.build(self.font(), self.palette(), self._colors(), self.zoom)
+
+    def set_zoom(self, zoom: float) -> None:
+        """The size of the words (1.0: the widget's font; Ctrl+= / Ctrl+- / Ctrl+0 and Ctrl+wheel)."""
+        zoom = min(max(zoom, ZOOMS[0]), ZOOMS[-1])
+        if zoom != self.zoom:
+            self.zoom = zoom
+            self.list.delegate_.set_style(self._style())
+            self.list.relayout()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(next((z for z in ZOOMS if z > self.zoom + 1e-6), ZOOMS[-1]))
+
+    def zoom_out(self) -> None:
+        self.set_zoom(next((z for z in reversed(ZOOMS) if z < self.zoom - 1e-6), ZOOMS[0]))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)
@@ -450,9 +468,20 @@ class TranscriptView(QWidget):
             return self.undo_stack.redo
         if event.key() == Qt.Key.Key_Escape and self.find_bar.isVisible() and self.list.selection_.empty:
             return self.hide_find
+        control = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        if event.matches(keys.ZoomIn) or (control and event.key() in (Qt.Key.Key_Equal, Qt.Key.Key_Plus)):
+            return self.zoom_in
+        if event.matches(keys.ZoomOut) or (control and event.key() == Qt.Key.Key_Minus):
+            return self.zoom_out
+        if control and event.key() == Qt.Key.Key_0:
+            return lambda: self.set_zoom(ZOOM)
         return None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.list.viewport() and isinstance(event, QWheelEvent) \
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            (self.zoom_in if event.angleDelta().y() > 0 else self.zoom_out)()
+            return True
         if watched is self.list and isinstance(event, QKeyEvent):
             if event.type() == QEvent.Type.ShortcutOverride:
                 if self._command(event) is not None or event.matches(QKeySequence.StandardKey.Copy) \
