@@ -1,7 +1,8 @@
 """Batch recognition with Whisper: a whole file through faster-whisper, as a json-v2 body.
 
 The file is decoded with PyAV to 16 kHz float32 (mono, or one track per channel with
-``diarization: "channel"``), transcribed with word timestamps in a worker thread and mapped to results
+``diarization: "channel"``), transcribed with word timestamps in a worker thread (``additional_vocab``
+respells what was heard, ``studio.local.vocabulary``; it is never a prompt) and mapped to results
 (``studio.local.whisper_results``); every alternative carries ``speaker: "UU"`` as SaaS output does. What the
 engine cannot do is reported the way the service reports it: a language the model does not know rejects
 the job; translation, summaries, sentiment, topics and chapters come back as the spec's
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from studio.local.engines import EngineRejection, Payload
+from studio.local.vocabulary import Vocabulary
 from studio.local.whisper_model import SAMPLE_RATE, WhisperRuntime
 from studio.local.whisper_results import ResultOptions, language_pack_info, to_results
 
@@ -57,12 +59,6 @@ def load_media(path: Path, *, split_channels: bool) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate(rows, axis=1), dtype=np.float32)
 
 
-def _hotwords(config: Mapping[str, Any]) -> str | None:
-    vocab = config.get("additional_vocab") or []
-    words = [str(e.get("content") if isinstance(e, Mapping) else e) for e in vocab]
-    return ", ".join(w for w in words if w.strip()) or None
-
-
 def _channel_labels(config: Mapping[str, Any], channels: int) -> list[str]:
     labels = [str(label) for label in config.get("channel_diarization_labels") or []]
     if not labels:
@@ -98,15 +94,16 @@ class WhisperBatchRecognizer:
         split = str(transcription.get("diarization") or "none") == "channel"
         audio = await asyncio.to_thread(load_media, media, split_channels=split)
         labels = _channel_labels(transcription, audio.shape[0]) if split else [None]
-        hotwords = _hotwords(transcription)
+        vocabulary = Vocabulary.from_config(transcription)  # corrects what was heard; never a Whisper prompt
         per_channel: list[list[Payload]] = []
         detected = language
         for row, label in zip(audio, labels, strict=True):
-            decoded = await asyncio.to_thread(self.runtime.transcribe, row, whisper_language, hotwords=hotwords)
+            decoded = await asyncio.to_thread(self.runtime.transcribe, row, whisper_language)
             detected = _SPEECHMATICS_CODES.get(decoded.language, decoded.language) if language == "auto" \
                 else language
             options = ResultOptions.from_config(transcription, language=detected, always_speaker=True)
-            results = to_results(decoded.words, options)
+            words = vocabulary.apply(decoded.words) if vocabulary is not None else decoded.words
+            results = to_results(words, options)
             if label is not None:
                 for result in results:
                     result["channel"] = label

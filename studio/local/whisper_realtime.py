@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from studio.local.engines import EngineRejection, Payload
+from studio.local.vocabulary import Vocabulary
 from studio.local.whisper_model import SAMPLE_RATE, WhisperRuntime, Word
 from studio.local.whisper_results import (
     ResultOptions,
@@ -69,7 +70,7 @@ class _Config:
     partials: bool
     max_delay: float
     eou_trigger: float
-    hotwords: str | None
+    vocabulary: Vocabulary | None  # respells what was heard (never a Whisper prompt: that inserts words)
     options: ResultOptions
     delimiter: str
 
@@ -77,13 +78,10 @@ class _Config:
     def from_config(cls, config: Mapping[str, Any], whisper_language: str) -> _Config:
         language = str(config.get("language") or "en")
         conversation = config.get("conversation_config") or {}
-        vocab = config.get("additional_vocab") or []
-        words = [str(e.get("content") if isinstance(e, Mapping) else e) for e in vocab]
         return cls(language, whisper_language, bool(config.get("enable_partials")),
                    float(config.get("max_delay") or DEFAULT_MAX_DELAY),
                    float(conversation.get("end_of_utterance_silence_trigger") or 0.0),
-                   ", ".join(w for w in words if w.strip()) or None, ResultOptions.from_config(config),
-                   word_delimiter(language))
+                   Vocabulary.from_config(config), ResultOptions.from_config(config), word_delimiter(language))
 
     @property
     def final_silence(self) -> float:
@@ -222,7 +220,7 @@ class WhisperSession:
         if self._committed and self._window_start > self._committed[0].start:  # trimmed: the rest as text
             prompt = "".join(w.text for w in self._committed[-PROMPT_WORDS:])
         words = self._runtime.decode_window(self._window(self._window_start, end), self.config.whisper_language,
-                                            prompt, hotwords=self.config.hotwords)
+                                            prompt)
         self._decoded_at = time.perf_counter()
         self._decode_seconds = self._decoded_at - began
         self._last_decode = end
@@ -270,8 +268,8 @@ class WhisperSession:
 
     # -- messages ---------------------------------------------------------------------------------------------
     def _final(self, words: Sequence[Word], end: float, *, forced: bool = False) -> Payload:
-        message = transcript_message("AddTranscript", to_results(words, self.config.options), self._final_end,
-                                     end, self.config.delimiter)
+        message = transcript_message("AddTranscript", self._results(words), self._final_end, end,
+                                     self.config.delimiter)
         if forced:
             message["forced"] = True
         self._committed += words
@@ -283,8 +281,12 @@ class WhisperSession:
     def _partial(self, words: Sequence[Word], end: float) -> Payload:
         self._shown = bool(words)
         start = words[0].start if words else end
-        return transcript_message("AddPartialTranscript", to_results(words, self.config.options), start, end,
+        return transcript_message("AddPartialTranscript", self._results(words), start, end,
                                   self.config.delimiter)
+
+    def _results(self, words: Sequence[Word]) -> list[Payload]:
+        vocabulary = self.config.vocabulary
+        return to_results(vocabulary.apply(words) if vocabulary is not None else words, self.config.options)
 
     @staticmethod
     def _end_of_utterance(at: float, *, forced: bool = False) -> Payload:

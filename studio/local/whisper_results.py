@@ -26,6 +26,8 @@ DISFLUENCIES = frozenset({"um", "uh", "er", "erm", "ah", "hmm", "mm", "hm", "uhm
 NO_SPACES = frozenset({"ja", "cmn", "zh", "yue", "th", "lo", "my", "km"})
 RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur", "ug", "yi", "ps", "sd"})
 UNKNOWN_SPEAKER = "UU"
+MIN_WORD_SECONDS = 0.01  # a word's shortest duration: end is always after start
+GROUP_JOINERS = frozenset("-.,/:")  # inside a digit group: 555-0123, 3.14, 1,000, 24/7, 10:30
 
 
 @dataclass(frozen=True)
@@ -84,14 +86,39 @@ def _punctuation(mark: str, at: float, attaches_to: str, options: ResultOptions)
     return result
 
 
-def to_results(words: Iterable[Word], options: ResultOptions, offset: float = 0.0) -> list[Payload]:
-    """Speechmatics results for Whisper words (times shifted by ``offset`` seconds)."""
-    results: list[Payload] = []
+def _digit_groups(words: Iterable[Word]) -> list[Word]:
+    """Whisper's words with a digit group rejoined: a word that does not start with a space and carries on the
+    digits of the one before (``" 1"`` + ``"23,"``, ``" 555"`` + ``"-0123"``) is part of it."""
+    out: list[Word] = []
     for word in words:
+        text = word.text
+        continues = text[:1].isdigit() or (len(text) > 1 and text[0] in GROUP_JOINERS and text[1].isdigit())
+        if out and continues:
+            previous = out[-1]
+            if previous.text.rstrip()[-1:].isdigit():
+                out[-1] = Word(previous.text + text, previous.start, max(previous.end, word.end),
+                               min(previous.probability, word.probability))
+                continue
+        out.append(word)
+    return out
+
+
+def to_results(words: Iterable[Word], options: ResultOptions, offset: float = 0.0) -> list[Payload]:
+    """Speechmatics results for Whisper words (times shifted by ``offset`` seconds).
+
+    Results are in time order (a word never starts before the one it follows, whatever Whisper's timings
+    say), every word lasts at least ``MIN_WORD_SECONDS`` (clients divide by a word's duration), a digit group
+    stays one word, and a punctuation mark attaches once (Whisper can write a comma onto a word and again as
+    a word of its own)."""
+    results: list[Payload] = []
+    floor = 0.0  # where the next word may start: the end of the last one
+    for word in _digit_groups(words):
         leading, core, trailing = _split(word.text)
-        start, end = round(word.start + offset, 3), round(max(word.end, word.start) + offset, 3)
+        start = max(round(word.start + offset, 3), floor)
+        end = max(round(word.end + offset, 3), round(start + MIN_WORD_SECONDS, 3))
+        at_start = results[-1]["end_time"] if results and not core else start  # a lone mark: where the last ended
         for mark in leading:
-            punctuation = _punctuation(mark, start, "next", options)
+            punctuation = _punctuation(mark, at_start, "next", options)
             if punctuation is not None:
                 results.append(punctuation)
         if core:
@@ -103,11 +130,22 @@ def to_results(words: Iterable[Word], options: ResultOptions, offset: float = 0.
             if disfluency:
                 result["alternatives"][0]["tags"] = ["disfluency"]
             results.append(result)
+            floor = end
+        at_end = end if core else (results[-1]["end_time"] if results else start)
         for mark in trailing:
-            punctuation = _punctuation(mark, end, "previous", options)
+            if _attached_already(results, mark):
+                continue
+            punctuation = _punctuation(mark, at_end, "previous", options)
             if punctuation is not None:
                 results.append(punctuation)
     return results
+
+
+def _attached_already(results: Sequence[Payload], mark: str) -> bool:
+    """The same mark was just attached to the same word (``"2,"`` then ``","``)."""
+    if not results or results[-1]["type"] != "punctuation" or results[-1].get("attaches_to") != "previous":
+        return False
+    return str(results[-1]["alternatives"][0]["content"]) == mark
 
 
 def transcript_text(results: Sequence[Payload], delimiter: str = " ") -> str:
