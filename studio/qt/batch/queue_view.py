@@ -61,7 +61,7 @@ class MessageBar(QFrame):
 
     @property
     def text(self) -> str:
-        return self.label.text() if self.isVisible() else ""
+        return "" if self.isHidden() else self.label.text()
 
 
 class DropHint(QLabel):

@@ -28,7 +28,7 @@ from studio.services.batch.queue import QueueUpdate
 from studio.services.batch.runner import RunnerPolicy, Target
 from studio.services.batch.service import BatchService
 from studio.services.connector import EngineRequest
-from studio.services.engine import EngineKind
+from studio.services.engine import EngineKind, KeySource
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +77,14 @@ class BatchRuntime:
         self.service: BatchService | None = None  # set on the loop once started
         self.error = ""  # why the queue could not be opened
         self._started = False
+        self._waiting_for_key = False
         self._ready: list[Callable[[], None]] = []
         self._choice = EngineChoice.of(context)
         self._connector = context.connector_factory()
         self._settings = context.state.settings
         self.path = context.paths.data / QUEUE_FILE
         self._notify: Callable[[str], None] = lambda _text: None  # callable from the loop once started
+        context.state.changed.subscribe(lambda _state: self._state_changed())
 
     @property
     def ready(self) -> bool:
@@ -97,7 +99,14 @@ class BatchRuntime:
                 self._ready.append(on_ready)
         if self._started:
             return
+        if self.context.state.key.source is KeySource.UNKNOWN:
+            # Which engine jobs go to depends on whether there is an API key: wait for the keychain's answer.
+            self._waiting_for_key = True
+            return
         self._started = True
+        self._waiting_for_key = False
+        self._choice = EngineChoice.of(self.context)
+        self._settings = self.context.state.settings
         bridge = self.context.bridge
         deliver = bridge.to_gui(self.board.apply)
         self._notify = bridge.to_gui(self.context.notify)
@@ -115,7 +124,6 @@ class BatchRuntime:
 
         bridge.submit(open_queue(), on_result=lambda _none: self._opened(), on_error=self._failed)
         self.context.on_shutdown(self._close)
-        self.context.state.changed.subscribe(lambda _state: self._state_changed())
 
     def _opened(self) -> None:
         waiting, self._ready = self._ready, []
@@ -167,6 +175,11 @@ class BatchRuntime:
 
     # -- following the studio's state -----------------------------------------------------------------
     def _state_changed(self) -> None:
+        if self._waiting_for_key and self.context.state.key.source is not KeySource.UNKNOWN:
+            self.start()
+            return
+        if not self._started:
+            return
         choice = EngineChoice.of(self.context)
         settings = self.context.state.settings
         engine_changed = choice.identity != self._choice.identity

@@ -373,10 +373,12 @@ class BatchRunner:
         except RateLimitedError as exc:
             await self._retry_later(job_id, "rate limited by the service (HTTP 429)", exc.retry_after)
             return None
-        except ApiTimeoutError:
+        except ApiTimeoutError as exc:
+            log.info("batch job %s: %s", job_id, exc)
             await self._retry_later(job_id, "the service did not answer in time")
             return None
-        except NetworkError:
+        except NetworkError as exc:
+            log.info("batch job %s: %s (%s)", job_id, exc, target.url)
             await self._retry_later(job_id, "the service cannot be reached (offline?)")
             return None
         except NotFoundError as exc:
