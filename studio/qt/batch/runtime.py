@@ -76,6 +76,8 @@ class BatchRuntime:
         self.board = JobBoard()
         self.service: BatchService | None = None  # set on the loop once started
         self.error = ""  # why the queue could not be opened
+        #: Called on the loop with the service before it starts (logging, tests): nothing is missed.
+        self.service_hooks: list[Callable[[BatchService], None]] = []
         self._started = False
         self._waiting_for_key = False
         self._ready: list[Callable[[], None]] = []
@@ -118,6 +120,8 @@ class BatchRuntime:
             # The first update is the whole queue; every later one follows it, in order.
             deliver([service.queue.snapshot()])
             service.queue.updates.subscribe(deliver)
+            for hook in self.service_hooks:
+                hook(service)
             service.start()
             self.service = service
             await self._watch(service, settings)

@@ -1,0 +1,50 @@
+"""The local server for the kill-and-resume test and benchmark, in a process of its own so that it outlives
+the studio it serves: scripted recognition, jobs that stay ``running`` a while, and uploads that the server
+takes its time to accept (so a kill finds some mid-upload).
+
+Run: python -m tests.qt.batch.slow_server KEY [--job-seconds S] [--accept-delay S]
+Prints ``batch <url>``, then serves until its standard input closes (or SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+from studio.local.faults import Faults, HttpFault
+from studio.local.server import LocalServer, ServerConfig
+
+
+async def serve(key: str, job_seconds: float, accept_delay: float) -> None:
+    faults = Faults(http=[HttpFault("/v2/jobs", method="POST", delay=accept_delay, pass_through=True,
+                                    times=10**9)] if accept_delay > 0 else [])
+    server = LocalServer(config=ServerConfig(api_keys=frozenset({key}), min_job_seconds=job_seconds), faults=faults)
+    urls = await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    loop.add_reader(sys.stdin.fileno(), lambda: stop.set() if not os.read(sys.stdin.fileno(), 1) else None)
+    print(f"batch {urls.batch}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        loop.remove_reader(sys.stdin.fileno())
+        await server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("key")
+    parser.add_argument("--job-seconds", type=float, default=2.0)
+    parser.add_argument("--accept-delay", type=float, default=1.0)
+    args = parser.parse_args()
+    asyncio.run(serve(args.key, args.job_seconds, args.accept_delay))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
