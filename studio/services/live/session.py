@@ -2,10 +2,10 @@
 
 See ``studio.services.live`` for the public API. Inside:
 
-* ``start()`` sets the timeline's origin, opens the devices (``Devices``), and meanwhile connects
-  (``connect()`` → ``Connection.realtime()``) and starts recognition with the config for these sources on
-  this engine (``LiveConfig.transcription_config``). Audio captured while the session is starting waits in
-  the outbox and is sent first, so the first words are not lost.
+* ``start()`` sets the timeline's origin, opens the devices (``Devices``), then connects (``connect()`` →
+  ``Connection.realtime()``) and starts recognition with the config for these sources on this engine
+  (``LiveConfig.transcription_config``) — not at all when no device could be opened. Audio captured while
+  the session is starting waits in the outbox and is sent first, so the first words are not lost.
 * The pump (``FramePump``) turns device blocks into 20 ms ``pcm_s16le`` frames on the loop; the outbox
   holds them (bounded: ``MAX_BUFFER_SECONDS``) until the sender task sends them — ``AddChannelAudio`` per
   channel in a two-channel session, binary ``AddAudio`` otherwise — with the client's back-pressure.
@@ -119,6 +119,7 @@ class LiveSession:
         self._start_done = asyncio.Event()
         self._stop_requested = False
         self._overflow_told = False
+        self._failing = False
 
     # -- what the views pull (thread-safe) -------------------------------------------------------------------
     @property
@@ -211,19 +212,17 @@ class LiveSession:
         for label in self.choice.channels:
             self.rings[label] = pump.add_channel(label).view
         devices = self._devices = Devices(pump, self._factory, self.events, self.choice, self.clock)
-        connecting = asyncio.create_task(self._open_recognition(), name="live-connect")
+        # The devices first: no session is started on the service (a paid one, on Speechmatics) when nothing
+        # can be captured. Opening takes milliseconds; what they capture while the session starts is kept.
         failures = await devices.open_all()
         if len(failures) == len(self.choice.channels):
-            connecting.cancel()
-            with contextlib.suppress(BaseException):
-                await connecting
             reasons = " ".join(dict.fromkeys(_sentence(f) for f in failures))
             await self._failed(None, f"No audio could be captured: {reasons} Check the sources, or choose "
                                      "others.", Action.SOURCES)
             return
         self._tasks.append(asyncio.create_task(self._tick(), name="live-tick"))
         try:
-            rt = await connecting
+            rt = await self._open_recognition()
         except ApiError as exc:
             await self._failed(exc)
             return
@@ -373,15 +372,16 @@ class LiveSession:
 
     async def _failed(self, error: BaseException | None, text: str = "", action: Action | None = None) -> None:
         """Ends the session on a failure, telling the user what happened and what to do."""
-        if self._state in (SessionState.FAILED, SessionState.STOPPED):
+        if self._failing or self._state in (SessionState.FAILED, SessionState.STOPPED):
             return
+        self._failing = True
         said = text or (explain(error, local=self.local) if error is not None else "The session ended.")
         self.events.put(Problem(said, Severity.ERROR, action or (_action(error) if error else Action.NONE)))
-        self._set_state(SessionState.FAILED)
-        await self._stop_capture()
+        await self._stop_capture()  # FAILED is said once the devices are released
         await self._cancel_tasks()
         if self._rt is not None:
             await self._rt.close()
+        self._set_state(SessionState.FAILED)
 
 
 def _sentence(text: str) -> str:
