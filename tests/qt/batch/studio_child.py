@@ -25,7 +25,11 @@ from tests.fakes.secrets import MemorySecretStore
 def main() -> int:
     app = QApplication(sys.argv[:1])
     studio = Studio(app, dict(os.environ), default_paths(), secrets=MemorySecretStore())
-    close = studio.bridge.to_gui(lambda: studio.window.close() and None)
+
+    def close_window() -> None:
+        studio.window.close()
+
+    close = studio.bridge.to_gui(close_window)
 
     def hook(service: BatchService) -> None:  # on the loop, before the service starts
         queue = service.queue
