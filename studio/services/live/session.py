@@ -252,6 +252,8 @@ class LiveSession:
         if fixed and self._state.active:
             raise ConfigurationError(LiveConfig.why_fixed(fixed[0]) or "This cannot change during a session")
         config.validate()
+        if self._in(SessionState.CONNECTING):  # sent once the session has started, not lost on the way
+            await self._start_done.wait()
         rt = self._rt
         if changed and rt is not None and self._state is SessionState.RUNNING and self._caps is not None:
             await rt.set_recognition_config(config.transcription_config(self.choice.kind.value, self._caps))
