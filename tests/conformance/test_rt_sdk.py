@@ -116,7 +116,6 @@ async def test_a_bad_config_is_an_invalid_config_error() -> None:
         with pytest.raises(Exception):  # noqa: B017,PT011
             await client.start_session(transcription_config=TranscriptionConfig(language="en", max_delay=9.0),
                                        audio_format=AudioFormat(encoding=AudioEncoding.PCM_S16LE, sample_rate=16000))
-            await asyncio.sleep(0)
     assert seen["Error"][0]["type"] == "invalid_config"
 
 
