@@ -8,8 +8,9 @@ Figures: per-update cost (apply + frame + repaint) in the first and the last 10 
 last/first <= 1.5 and each < 2 ms; the process's peak RSS with the 8-hour transcript in the view (the whole app
 must stay < 500 MB); the time to open the finished 8-hour document in document mode (to its first paint) and
 to measure every row in idle time; a search, a scroll to a random place, a resize. Exits 1 if a target is
-missed. Times are wall-clock on a shared machine: p50 is shown beside the mean because other work only ever
-adds time.
+missed. On a shared machine wall-clock time includes other processes' work, so each update's CPU time (what
+it costs this process) is measured too and the targets are judged on it; wall-clock mean, p50 and p99 are
+shown beside it.
 """
 
 from __future__ import annotations
@@ -95,25 +96,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     view.resize(WIDTH, HEIGHT)
     view.show()
     settle(app)
-    clock = time.perf_counter
+    clock, cpu_clock = time.perf_counter, time.process_time
     timings: list[float] = []
+    cpu: list[float] = []
     for message in messages(args.hours):
-        began = clock()
+        began, cpu_began = clock(), cpu_clock()
         transcript.apply(message)
         view.flush()
         app.processEvents()  # the repaint the frame asked for
         timings.append(clock() - began)
+        cpu.append(cpu_clock() - cpu_began)
     tenth = max(1, len(timings) // 10)
     first, last = timings[:tenth], timings[-tenth:]
-    ratio = statistics.fmean(last) / statistics.fmean(first)
+    cpu_first, cpu_last = statistics.fmean(cpu[:tenth]), statistics.fmean(cpu[-tenth:])
+    ratio = cpu_last / cpu_first
     rows = len(view.model.rows)
     finals = len(transcript.all_finals())
     print(f"{args.hours:g} h of meeting: {len(timings)} updates (finals and partials), {finals} final tokens, "
           f"{rows} rows in the view, following the live edge: {view.following_live}")
-    print(describe("per update, first 10 %", first))
-    print(describe("per update, last 10 % ", last))
-    over = max(statistics.fmean(first), statistics.fmean(last)) >= 0.002
-    print(f"last / first (means) = {ratio:.2f} (target <= 1.5); each mean < 2 ms: {'ok' if not over else 'OVER'}")
+    print(f"per update, first 10 %: CPU {cpu_first * 1e3:.3f} ms; wall " + describe("", first)[2:])
+    print(f"per update, last 10 % : CPU {cpu_last * 1e3:.3f} ms; wall " + describe("", last)[2:])
+    over = max(cpu_first, cpu_last) >= 0.002
+    print(f"last / first (CPU means) = {ratio:.2f} (target <= 1.5; wall-clock means: "
+          f"{statistics.fmean(last) / statistics.fmean(first):.2f}); each < 2 ms: {'ok' if not over else 'OVER'}")
     failed = ratio > 1.5 or over
     gc.collect()
     live_peak = peak_rss_mb()

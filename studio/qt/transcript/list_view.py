@@ -118,11 +118,9 @@ class TranscriptList(Interaction, QListView):
 
     def relayout(self) -> None:
         """Heights may all have changed (width, font, timestamps, translations): measure again."""
-        self.geometry_.invalidate_all()
-        self._cache.clear()
         anchor = self._anchor()
-        for row, item in enumerate(self.rows):
-            self.geometry_.set(row, self.delegate_.estimate(item, self._text_width()), False)
+        self.geometry_.invalidate_all()  # O(1): the old heights are the estimates until rows are measured again
+        self._cache.clear()
         self._settle(anchor, repaint_from=0)
         self._refine_row = 0
         self._refine.start()

@@ -482,6 +482,8 @@ class TranscriptView(QWidget):
                 and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             (self.zoom_in if event.angleDelta().y() > 0 else self.zoom_out)()
             return True
+        if watched is self.list and event.type() in (QEvent.Type.Resize, QEvent.Type.Move):
+            self._place_jump_button()  # the find bar opened or closed above the list
         if watched is self.list and isinstance(event, QKeyEvent):
             if event.type() == QEvent.Type.ShortcutOverride:
                 if self._command(event) is not None or event.matches(QKeySequence.StandardKey.Copy) \

@@ -185,3 +185,20 @@ def test_opening_another_document_replaces_the_view_and_its_history(make_view: V
     turn(other, "Changes to the new one are.", 5.0, "S1")
     view.flush()
     assert shown(view) == [("Speaker 1", "A different recording."), ("Speaker 1", "Changes to the new one are.")]
+
+
+def test_a_resize_keeps_the_paragraph_being_read_at_the_top(qtbot: QtBot, make_view: ViewFactory) -> None:
+    t = Transcript()
+    at = 0.5
+    for i in range(60):
+        at = turn(t, f"Paragraph {i} is long enough to wrap onto a second line when the window is narrow.",
+                  at + 0.5, "S1" if i % 2 else "S2")
+    view = make_view(t, mode="document", size=(700, 320))
+    geometry = view.list.geometry_
+    qtbot.waitUntil(lambda: all(geometry.is_exact(r) for r in range(len(geometry))), timeout=10000)
+    target = paragraphs(view)[30]
+    view.list.scroll_to_y(geometry.top(view.model.row_of(target)))
+    view.resize(380, 320)
+    qtbot.waitUntil(lambda: all(geometry.is_exact(r) for r in range(len(geometry))), timeout=10000)
+    assert view.model.rows[geometry.row_at(view.list.verticalScrollBar().value())] is target
+    assert view.list.visualRect(view.model.index_of(view.model.row_of(target))).top() == 0
