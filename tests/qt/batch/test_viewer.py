@@ -39,6 +39,7 @@ def word_point(viewer: ResultsViewer, row: int, token: int) -> tuple[QPoint, flo
     """Where the ``token``-th token of list row ``row`` is drawn, and its start time."""
     lst = viewer.view.list
     item = lst.rows[row]
+    assert isinstance(item, Paragraph)
     text = viewer.view.model.paragraph_index.text(item)
     start, end = text.span(token)
     layout = lst.layout_for(row)
@@ -51,7 +52,9 @@ def test_a_click_on_a_word_plays_from_there_and_the_playing_word_is_lit(studio: 
                                                                         tmp_path: Path) -> None:
     _page, viewer, _job = opened(studio, qtbot, tmp_path)
     row = next(row for row, item in enumerate(viewer.view.list.rows) if isinstance(item, Paragraph))
-    tokens = viewer.view.model.paragraph_index.text(viewer.view.list.rows[row]).tokens
+    paragraph = viewer.view.list.rows[row]
+    assert isinstance(paragraph, Paragraph)
+    tokens = viewer.view.model.paragraph_index.text(paragraph).tokens
     later = next(index for index, token in enumerate(tokens) if token.start >= 2.0 and not token.is_punctuation)
     point, start = word_point(viewer, row, later)
     with qtbot.waitSignal(viewer.view.seek_requested, timeout=5000) as seek:
@@ -63,7 +66,10 @@ def test_a_click_on_a_word_plays_from_there_and_the_playing_word_is_lit(studio: 
     viewer.media.pause()
     qtbot.waitUntil(lambda: viewer.view.list.playing is not None, timeout=5000)
     at = player.position() / 1000
-    lit_item, (lit_start, _lit_end) = viewer.view.list.playing
+    playing = viewer.view.list.playing
+    assert playing is not None
+    lit_item, (lit_start, _lit_end) = playing
+    assert isinstance(lit_item, Paragraph)
     text = viewer.view.model.paragraph_index.text(lit_item)
     lit = next(token for index, token in enumerate(text.tokens) if text.span(index)[0] == lit_start)
     words = [t for t in viewer.transcript.all_finals() if not t.is_punctuation]
