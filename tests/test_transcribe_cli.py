@@ -192,8 +192,8 @@ async def test_a_rejected_key(server: LocalServer, shared_audio: Path, tmp_path:
                        env=environment("a-key-the-server-does-not-know"))
     assert run.status == 1
     # The service's words, then the studio's advice (studio.services.advice.explain).
-    assert run.errors == [f"studio transcribe: {f}: Your API key was rejected. Check the API key in Settings (Ctrl+,)."
-                          for f in files]
+    assert run.errors == [f"studio transcribe: {f}: Your API key was rejected. Check SPEECHMATICS_API_KEY, or the "
+                          "key saved in the studio's Settings." for f in files]
     assert not list(tmp_path.glob("*.json"))
 
 
@@ -218,7 +218,7 @@ async def test_a_connection_lost_mid_file(server: LocalServer, shared_audio: Pat
     assert run.status == 1, run.stderr
     # Exactly one line: the sender's failure (the same dropped connection) is retrieved, never logged by asyncio.
     assert run.errors == [f"studio transcribe: {files[1]}: The connection to the realtime service was lost. Check "
-                          "your network connection, or the region in Settings (Ctrl+,)."], run.stderr
+                          "your network connection, or the region in the studio's Settings."], run.stderr
     assert sorted(p.name for p in tmp_path.glob("*.json")) == ["audio_04_16kHz.json", "audio_09_16kHz.json"], \
         run.stdout + run.stderr
 

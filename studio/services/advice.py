@@ -23,6 +23,7 @@ from studio.api.errors import (
 )
 
 SETTINGS = "Settings (Ctrl+,)"
+CLI_SETTINGS = "the studio's Settings"
 
 
 def _sentence(text: str) -> str:
@@ -43,12 +44,22 @@ def _language_refused(error: BaseException) -> bool:
     return False
 
 
-def explain(error: BaseException, *, local: bool = False) -> str:
-    """One or two sentences for the user: what happened, and what to do about it."""
+def explain(error: BaseException, *, local: bool = False, cli: bool = False) -> str:
+    """One or two sentences for the user: what happened, and what to do about it (``cli``: for a command
+    line, where there is no shortcut to Settings and nothing retries by itself)."""
     said = _sentence(str(error) or type(error).__name__)
+    text = _explain(error, said, local, cli)
+    if cli:
+        text = text.replace(SETTINGS, CLI_SETTINGS).replace("The studio will try again", "Try again")
+    return text
+
+
+def _explain(error: BaseException, said: str, local: bool, cli: bool) -> str:
     if isinstance(error, ConfigurationError):
         return said
     if isinstance(error, AuthenticationError):
+        if cli:
+            return f"{said} Check SPEECHMATICS_API_KEY, or the key saved in {SETTINGS}."
         return f"{said} Check the API key in {SETTINGS}."
     if isinstance(error, QuotaExceededError):
         return f"{said} Try again in a few seconds."

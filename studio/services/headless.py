@@ -194,7 +194,7 @@ async def run_transcribe(request: TranscribeRequest, *, env: Mapping[str, str], 
                                                    bar.callback(source.name) if bar is not None else None)
                     written = write_outputs(result, request.formats, request.out_dir)
                 except ApiError as exc:  # the service's words, then the studio's advice
-                    fail(source, explain(exc, local=is_local(target.label)))
+                    fail(source, explain(exc, local=is_local(target.label), cli=True))
                     continue
                 except DecodeError as exc:
                     fail(source, str(exc))
@@ -213,7 +213,7 @@ async def run_transcribe(request: TranscribeRequest, *, env: Mapping[str, str], 
     except ApiError as exc:  # the engine could not be reached or set up at all
         if bar is not None:
             bar.clear()
-        print(f"{prog}: {one_line(explain(exc, local=request.engine == 'local'))}", file=stderr)
+        print(f"{prog}: {one_line(explain(exc, local=request.engine == 'local', cli=True))}", file=stderr)
         return 1
     return 1 if failed else 0
 
@@ -244,7 +244,7 @@ async def run_jobs(request: JobsRequest, *, env: Mapping[str, str], redactor: Re
                 target.connection.batch() as batch:
             await _jobs_action(batch, request, stdout)
     except ApiError as exc:
-        print(f"studio jobs: {one_line(explain(exc))}", file=stderr)
+        print(f"studio jobs: {one_line(explain(exc, cli=True))}", file=stderr)
         return 1
     return 0
 

@@ -66,3 +66,14 @@ def test_the_local_server_speaks_for_the_service_only() -> None:
     assert "English only" in refused.value.reason
     text = explain(realtime_error(refused.value.type, refused.value.reason), local=True)
     assert text.count("Settings") == 1
+
+
+def test_a_command_line_gets_advice_it_can_follow() -> None:
+    auth = explain(AuthenticationError("Your API key was rejected"), cli=True)
+    assert auth == ("Your API key was rejected. Check SPEECHMATICS_API_KEY, or the key saved in the studio's "
+                    "Settings.")
+    limited = explain(RateLimitedError("The service is busy (rate limited); retry later", retry_after=7), cli=True)
+    assert limited == "The service is busy (rate limited). Try again in 7 s."
+    language = explain(realtime_error("invalid_language", "Whisper tiny.en transcribes English only"), local=True,
+                       cli=True)
+    assert "Ctrl+," not in language and "the studio's Settings" in language
