@@ -25,7 +25,7 @@ it now, for tests). The cost of an update does not grow with the transcript's le
 
 The contract is /work/team/TRANSCRIPT_VIEW.md. Parts: ``studio.core.transcript.paragraphs`` (the Qt-free
 paragraph index), ``model`` (its Qt list model), ``list_view`` + ``interaction`` + ``delegate`` +
-``geometry`` (the incremental list), ``search``, ``selection``, ``editors``, ``commands``, ``style``.
+``geometry`` (the incremental list), ``search``, ``selection``, ``menu``, ``editors``, ``commands``, ``style``.
 """
 
 from __future__ import annotations

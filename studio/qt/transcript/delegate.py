@@ -185,7 +185,6 @@ class ParagraphDelegate:
             doubtful = QTextCharFormat()
             doubtful.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
             doubtful.setUnderlineColor(self.style.warn)
-            doubtful.setToolTip("low confidence")
             for i, token in enumerate(text.tokens):
                 if not token.is_punctuation and token.confidence < threshold:
                     formats.append(_range(text.starts[i], len(token.text), doubtful))

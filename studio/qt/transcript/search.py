@@ -7,12 +7,14 @@ a position in it; next/previous walk the rows from it (wrapping around).
 
 from __future__ import annotations
 
+import bisect
+import operator
 import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from studio.core.transcript.paragraphs import Paragraph, ParagraphIndex, Row
 
@@ -112,11 +114,8 @@ class Matches:
 
 
 def _row_of(rows: Sequence[Row], item: Row, near: int) -> int:
-    import bisect
-    import operator
-
     pos = bisect.bisect_left(rows, item.key, key=operator.attrgetter("key"))
-    return pos if pos < len(rows) else near
+    return pos if pos < len(rows) and rows[pos] is item else near
 
 
 class FindBar(QWidget):
@@ -179,8 +178,6 @@ class FindBar(QWidget):
         self.searched.emit(self.edit.text(), self.case.isChecked())
 
     def _enter(self) -> None:
-        from PySide6.QtWidgets import QApplication
-
         self._step(not QApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
 
     def _step(self, forward: bool) -> None:
@@ -188,10 +185,7 @@ class FindBar(QWidget):
             self._search()
         self.stepped.emit(forward)
 
-    def keyPressEvent(self, event: object) -> None:  # noqa: N802
-        from PySide6.QtGui import QKeyEvent
-
-        assert isinstance(event, QKeyEvent)
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.key() == Qt.Key.Key_Escape:
             self.closed.emit()
             return

@@ -19,15 +19,15 @@ from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent, QUndoS
 from PySide6.QtWidgets import QMenu, QPushButton, QVBoxLayout, QWidget
 
 from studio.core.transcript import Transcript
-from studio.core.transcript.paragraphs import BookmarkRow, Paragraph, Row
+from studio.core.transcript.paragraphs import Paragraph, Row
 from studio.qt.theme import Colors
 from studio.qt.transcript.commands import EditWords
 from studio.qt.transcript.delegate import TEXT_LEFT
 from studio.qt.transcript.editors import NameEditor, ParagraphEditor
 from studio.qt.transcript.list_view import TranscriptList
+from studio.qt.transcript.menu import build_menu
 from studio.qt.transcript.model import ParagraphModel
 from studio.qt.transcript.search import FindBar
-from studio.qt.transcript.selection import selected_words
 from studio.qt.transcript.style import Style
 
 Mode = Literal["live", "document"]
@@ -257,12 +257,6 @@ class TranscriptView(QWidget):
     def copy(self) -> None:
         self.list.copy()
 
-    def _words_of(self, item: Row | None) -> str:
-        words = selected_words(self.list.selection_, self.list.rows, self.model.paragraph_index)
-        if words:
-            return words
-        return self.model.paragraph_index.text(item).text if isinstance(item, Paragraph) else ""
-
     # -- playback --------------------------------------------------------------------------------------------
     def set_playback_time(self, seconds: float | None) -> None:
         """Highlight the word being played (None: nothing is playing); follow it if following playback."""
@@ -411,40 +405,7 @@ class TranscriptView(QWidget):
     # -- context menu ----------------------------------------------------------------------------------------
     def context_menu(self, item: Row | None, when: float | None = None) -> QMenu:
         """The menu for ``item`` (a row) and the word at ``when`` under the pointer, if any."""
-        menu = QMenu(self)
-        menu.setAccessibleName("Transcript menu")
-        selection = self.list.selected_text()
-        copy_text = selection or (self.model.paragraph_index.text(item).text if isinstance(item, Paragraph) else "")
-        copy = menu.addAction("Copy", lambda: self._copy(copy_text))
-        copy.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
-        copy.setEnabled(bool(copy_text))
-        words = self._words_of(item)
-        speak = menu.addAction("Speak this line", lambda: self.speak_requested.emit(words))
-        speak.setEnabled(bool(words))
-        if self.mode == "document" and item is not None:
-            start = when if when is not None else item.start
-            menu.addAction("Play from here", lambda: self.seek_requested.emit(start))
-        if isinstance(item, Paragraph):
-            name = self.transcript.speakers.display(item.speaker)
-            menu.addAction(f"Rename “{name}”…", lambda: self.rename_speaker(item))
-            if self.mode == "document" and not item.is_live:
-                edit = menu.addAction("Edit text…", lambda: self.edit_paragraph(item))
-                edit.setShortcut(QKeySequence(Qt.Key.Key_F2))
-                at = when if when is not None else item.start
-                menu.addAction("Add a bookmark here", lambda: self.transcript.add_bookmark(at))
-        if isinstance(item, BookmarkRow):
-            bookmark = item.bookmark
-            menu.addAction("Remove bookmark", lambda: self.transcript.remove_bookmark(bookmark))
-        menu.addSeparator()
-        select = menu.addAction("Select all", self.list.select_all)
-        select.setShortcut(QKeySequence(QKeySequence.StandardKey.SelectAll))
-        return menu
-
-    def _copy(self, text: str) -> None:
-        from PySide6.QtWidgets import QApplication
-
-        if text:
-            QApplication.clipboard().setText(text)
+        return build_menu(self, item, when)
 
     def _show_menu(self, item: Row | None, when: float | None, where: QPoint) -> None:
         menu = self.context_menu(item, when)
