@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "or use the scripted recogniser and tone voices (scripted; implied by --script)")
     _add_transcribe_parser(commands)
     _add_jobs_parser(commands)
+    _add_speak_parser(commands)
     return parser
 
 
@@ -64,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return transcribe(args, redactor)
     if args.command == "jobs":
         return jobs(args, redactor)
+    if args.command == "speak":
+        return speak(args, redactor)
     return 2
 
 
@@ -215,6 +218,75 @@ def jobs(args: argparse.Namespace, redactor: Redactor) -> int:
                           getattr(args, "force", False), getattr(args, "limit", None),
                           getattr(args, "include_deleted", False), args.url)
     return _run("jobs", run_jobs(request, env=os.environ, redactor=redactor, stdout=sys.stdout, stderr=sys.stderr))
+
+
+# -- studio speak (the work is in studio.services.speak) ----------------------------------------------------
+
+def _add_speak_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = commands.add_parser(
+        "speak", help="text to speech: save it as WAV or PCM, or play it",
+        description="Speaks TEXT (or the text of --file, or standard input) in a voice and writes it to --out "
+                    "as it arrives, and/or plays it on the default output device with --play. On the built-in "
+                    "engine every eSpeak NG voice is there under its own name (en-gb, fr-fr, de…) as well as "
+                    "sarah, theo, megan and jack.")
+    command.add_argument("text", nargs="?", metavar="TEXT", help="what to say ('-' or nothing: standard input)")
+    command.add_argument("--file", type=Path, metavar="FILE", help="read the text from FILE ('-': standard input)")
+    command.add_argument("--voice", default="sarah", help="sarah (default), theo, megan, jack, or a built-in voice")
+    command.add_argument("--out", type=Path, metavar="FILE", help="write the audio here (.wav, or .pcm for raw)")
+    command.add_argument("--format", choices=("wav_16000", "pcm_16000", "wav", "pcm"), dest="output_format",
+                         help="wav_16000 (a WAV file) or pcm_16000 (bare 16 kHz 16-bit samples); default: from "
+                              "--out's extension, else wav_16000")
+    command.add_argument("--engine", choices=("local", "speechmatics"),
+                         help="the built-in engine, or Speechmatics (default: as in the studio's settings)")
+    command.add_argument("--url", metavar="URL", help="a Speechmatics-compatible text-to-speech server "
+                                                      "(default: SPEECHMATICS_TTS_URL, else the settings' region)")
+    command.add_argument("--play", action="store_true", help="play it on the default output device as it arrives")
+    command.add_argument("--device", metavar="NAME", help="with --play: the output device (see --list-devices)")
+    command.add_argument("--list-devices", action="store_true", help="list the output devices and quit")
+
+
+def _speak_text(args: argparse.Namespace) -> str | None:
+    """The text to speak, or None after saying on stderr why there is none."""
+    if args.text is not None and args.file is not None:
+        print("studio speak: give TEXT or --file, not both", file=sys.stderr)
+        return None
+    if args.file is not None and str(args.file) != "-":
+        try:
+            return str(args.file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"studio speak: {args.file} cannot be read ({getattr(exc, 'strerror', None) or exc})",
+                  file=sys.stderr)
+            return None
+    if args.text is not None and args.text != "-":
+        return str(args.text)
+    if args.text is None and args.file is None and sys.stdin.isatty():
+        print("studio speak: give the TEXT to speak (or --file FILE, or pipe it in)", file=sys.stderr)
+        return None
+    return sys.stdin.read()
+
+
+def speak(args: argparse.Namespace, redactor: Redactor) -> int:
+    if args.list_devices:
+        from studio.audio.capture import AudioUnavailableError
+        from studio.audio.playback import list_output_devices
+
+        try:
+            for device in list_output_devices():
+                print(f"{'*' if device.is_default else ' '} {device.name}  ({device.host_api}, "
+                      f"{device.default_samplerate:.0f} Hz)")
+        except AudioUnavailableError as exc:
+            print(f"studio speak: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    text = _speak_text(args)
+    if text is None:
+        return 2
+    from studio.services.speak import FORMAT_ALIASES, SpeakRequest, run_speak
+
+    request = SpeakRequest(text, args.voice, args.out,
+                           FORMAT_ALIASES[args.output_format] if args.output_format else None, args.engine,
+                           args.url, args.play, args.device)
+    return _run("speak", run_speak(request, env=os.environ, redactor=redactor, stdout=sys.stdout, stderr=sys.stderr))
 
 
 def _run(name: str, work: Coroutine[Any, Any, int]) -> int:

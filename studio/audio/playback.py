@@ -210,6 +210,7 @@ class Playback:
         self.first_frame_at: float | None = None  # the clock when the callback handed out the first frame
         self.state = PlayState.WAITING
         self.underruns = 0  # times the clip ran dry while it was still arriving
+        self.armed = False  # the callback hands out nothing before (the stream is being started for it)
 
 
 _open_players: weakref.WeakSet[Player] = weakref.WeakSet()
@@ -223,7 +224,7 @@ def _close_open_players() -> None:
 class Player:
     """An output stream of its own. Control it from one thread (the GUI's, or the event loop's)."""
 
-    def __init__(self, device: int | str | None = None, *, latency: float | str = 0.06, blocksize: int = 0,
+    def __init__(self, device: int | str | None = None, *, latency: float | str = 0.1, blocksize: int = 0,
                  keep_open: float = 30.0, clock: Callable[[], float] = time.perf_counter) -> None:
         self.device = device
         self.latency = latency
@@ -236,6 +237,7 @@ class Player:
         self._stream_rate = 0  # the rate it runs at (different when the device refused the clip's)
         self._stream_latency = 0.0
         self._idle_since: float | None = None
+        self.device_frames = 0  # frames handed to the device (audio or silence) since the stream opened
         self._lock = threading.Lock()  # opening and closing the stream; never taken by the callback
         self.error: str | None = None  # why the last playback could not start, in words for the user
         #: Called on the audio thread, so it must not block, when the first frame of a playback is handed out.
@@ -283,10 +285,15 @@ class Player:
         self.error = None
         first = max(0, int(start * buffer.rate))
         job = Playback(buffer, min(first, buffer.frames) if buffer.complete else first)
-        self._job = job  # an open stream's callback picks it up at its next block
+        switching = self.active and self._stream is not None and self._source_rate == buffer.rate
+        if switching:  # mid-playback (A/B toggling): the callback carries on with the new clip, seamlessly
+            job.armed = True
+        self._job = job
         self._idle_since = None
-        if self._stream is None or self._source_rate != buffer.rate:
-            buffer.when_ready(lambda: self._open_for(job))
+        if not switching:
+            # A stream (re)started with audio waiting fills the device's whole buffer with it at once: the
+            # first frame goes out within milliseconds instead of at the idle stream's next period.
+            buffer.when_ready(lambda: self._start_for(job))
         return job
 
     def stop(self) -> None:
@@ -301,13 +308,18 @@ class Player:
         self._idle_since = self._clock()
 
     def close(self) -> None:
-        """Stops and closes the stream (the next ``play`` opens it again)."""
+        """Stops and closes the stream (the next ``play`` opens it again). A playback that has finished is
+        heard to its end first (the device's buffer drains); anything else stops at once."""
+        drain = self.state is PlayState.FINISHED
         self.stop()
         with self._lock:
             stream, self._stream = self._stream, None
         if stream is not None:
             try:
-                stream.abort()
+                if drain:
+                    stream.stop()
+                else:
+                    stream.abort()
                 stream.close()
             except Exception as exc:  # the device went away meanwhile
                 log.info("closing the output stream: %s", exc)
@@ -329,21 +341,31 @@ class Player:
             self.close()
 
     # -- the stream ---------------------------------------------------------------------------------------
-    def _open_for(self, job: Playback) -> None:
+    def _start_for(self, job: Playback) -> None:
         # On the thread that appended the first audio (or the caller's, if it was there already).
         if self._job is not job or job.state is PlayState.STOPPED:
             return
         try:
-            self._ensure_stream(job.buffer.rate)
+            self._ensure_stream(job.buffer.rate, restart_for=job)
         except AudioUnavailableError as exc:
             self.error = str(exc)
             job.state = PlayState.STOPPED
 
-    def _ensure_stream(self, rate: int) -> None:
+    def _ensure_stream(self, rate: int, restart_for: Playback | None = None) -> None:
+        """An open stream for clips at ``rate``; with ``restart_for``, (re)started with that playback armed."""
         sd = _sounddevice()
         with self._lock:
             if self._stream is not None and self._source_rate == rate:
+                if restart_for is not None:
+                    try:
+                        self._stream.abort()  # idle: only silence is dropped
+                        restart_for.armed = True
+                        self._stream.start()
+                    except sd.PortAudioError as exc:
+                        raise AudioUnavailableError(f"The output device stopped working: {exc}.") from exc
                 return
+            if restart_for is not None:
+                restart_for.armed = True
             if self._stream is not None:
                 old, self._stream = self._stream, None
                 old.abort()
@@ -356,6 +378,7 @@ class Player:
                                              latency=self.latency, callback=self._callback)
                     self._stream_rate, self._source_rate = stream_rate, rate
                     self._stream_latency = float(stream.latency)
+                    self.device_frames = 0
                     stream.start()
                 except (sd.PortAudioError, ValueError) as exc:
                     problems.append(str(exc))
@@ -384,8 +407,9 @@ class Player:
 
     def _callback(self, outdata: Any, frames: int, _time: Any, _status: Any) -> None:
         """PortAudio's thread: fills ``outdata`` from the current playback. Nothing here waits."""
+        self.device_frames += frames
         job = self._job
-        if job is None or job.state not in (PlayState.WAITING, PlayState.PLAYING):
+        if job is None or not job.armed or job.state not in (PlayState.WAITING, PlayState.PLAYING):
             outdata.fill(0)
             return
         buffer = job.buffer

@@ -29,10 +29,28 @@ def blocks(player: Player, frames: int, count: int = 1, channels: int = 1) -> li
     return out
 
 
+class DrivenStream:
+    """Stands in for PortAudio's stream: the test calls the callback itself, block by block."""
+
+    def __init__(self) -> None:
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+
+    def abort(self) -> None:
+        pass
+
+    stop = abort
+
+    def close(self) -> None:
+        pass
+
+
 def silent_player(rate: int = 16000) -> Player:
     """A player whose stream is taken as open at ``rate`` (the callback is driven by the test)."""
     player = Player()
-    player._stream = object()
+    player._stream = DrivenStream()
     player._source_rate = player._stream_rate = rate
     return player
 
@@ -180,3 +198,20 @@ def test_the_callback_never_waits_for_the_writer() -> None:
     writer.join()
     assert done.is_set()
     assert np.array_equal(np.concatenate(heard), ramp(total))
+
+
+def test_an_idle_stream_is_restarted_with_the_audio_and_a_playing_one_switches_seamlessly() -> None:
+    player = silent_player()
+    stream = player._stream
+    assert isinstance(stream, DrivenStream)
+    waiting = PcmBuffer()
+    player.play(waiting)
+    assert stream.starts == 0  # nothing to hand out yet
+    assert not blocks(player, 64)[0].any()
+    waiting.extend(ramp(1000))
+    assert stream.starts == 1  # restarted the moment the first audio came: its first buffer holds it
+    assert np.array_equal(blocks(player, 64)[0][:, 0], ramp(64))
+    other = PcmBuffer.of(np.full(500, 9, np.int16))
+    player.play(other)  # mid-playback: no restart, the next block is the new clip
+    assert stream.starts == 1
+    assert (blocks(player, 64)[0] == 9).all()

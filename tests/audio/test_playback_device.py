@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +39,38 @@ class Recorder:
     def recorded(self) -> npt.NDArray[np.float32]:
         return np.concatenate(self.blocks)[:, 0]
 
+    @property
+    def frames(self) -> int:
+        return sum(len(b) for b in list(self.blocks))
+
+    def more(self, frames: int) -> threading.Event:
+        """An event set once ``frames`` more frames have come in."""
+        self.enough = threading.Event()
+        self.needed = self.frames + frames
+        return self.enough
+
+    def live(self, timeout: float = 20.0) -> bool:
+        """Waits until the source really delivers (PulseAudio may take a while to start a new recording)."""
+        return self.more(1600).wait(timeout)
+
+
+@contextlib.contextmanager
+def running_sink(timeout: float = 20.0) -> Iterator[Player]:
+    """Keeps the null sink running at a low latency, as a desktop's sound card runs, while the block runs.
+
+    PulseAudio's null sink sleeps for up to two seconds between renders while nothing plays, and does not
+    wake early when a stream connects: a new stream's first second or two is then consumed in one burst
+    and lost (a hardware sink reschedules at once). A silent stream held open for the test and seen
+    flowing first keeps the sink awake, so what the tests play is heard as a user would hear it."""
+    keeper = Player()
+    keeper.prepare()
+    try:
+        flowing = wait_for(lambda: keeper.device_frames > 32000, timeout)  # two seconds of silence went through
+        assert flowing, "the null sink never started consuming audio"
+        yield keeper
+    finally:
+        keeper.close()
+
 
 def wait_for(condition: object, timeout: float = 20.0) -> bool:
     event = threading.Event()
@@ -68,7 +102,9 @@ def test_what_is_played_streaming_is_what_the_sink_heard(shared_audio: Path) -> 
     recorder = Recorder(len(clip) + 3 * rate)
     player = Player()
     buffer = PcmBuffer(rate)
-    with Capture("pulse", samplerate=rate, on_block=recorder):
+    with running_sink(), Capture("pulse", samplerate=rate, on_block=recorder):
+        assert recorder.live()
+        recorder.needed = recorder.frames + len(clip) + 3 * rate
         playback = player.play(buffer)
         for start in range(0, len(clip), 3200):  # 200 ms chunks, each once the one before is being played
             buffer.extend(clip[start:start + 3200])

@@ -37,7 +37,8 @@ Connect = Callable[[], Awaitable[Connection]]
 TtsFactory = Callable[[Connection], TtsClient]
 
 
-def _unknown_voice(error: HttpError) -> bool:
+def unknown_voice(error: HttpError) -> bool:
+    """Whether an error answer means the engine has no such voice."""
     said = f"{error.error} {error.detail}".lower()
     return error.status in (400, 404, 422) and "voice" in said
 
@@ -80,7 +81,7 @@ class PreviewService:
                 async for chunk in body:
                     clip.feed(chunk)
             except HttpError as exc:
-                if _unknown_voice(exc):
+                if unknown_voice(exc):
                     raise VoiceUnavailableError(request.voice, request.engine) from None
                 raise
             finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ from studio.local.server import LocalServer
 from studio.services.voices.clip import Clip, ClipState, PreviewRequest
 from studio.services.voices.preview import PreviewService
 from tests.audio.test_capture_device import best_alignment
-from tests.audio.test_playback_device import Recorder
+from tests.audio.test_playback_device import Recorder, running_sink
 from tests.services.voices.conftest import HeldSynthesizer
 from tests.services.voices.test_preview import until
 
@@ -59,14 +58,13 @@ async def test_a_synthesized_voice_played_on_the_sink_is_heard_on_its_monitor(se
     player = Player()
     recorder = Recorder(10**9)
     try:
-        with Capture("pulse", samplerate=16000, on_block=recorder):
+        with running_sink(), Capture("pulse", samplerate=16000, on_block=recorder):
+            assert await asyncio.to_thread(recorder.live)
             player.play(clip.pcm)
             await service.fill(clip)
             await until(lambda: player.state is PlayState.FINISHED, 30)
-            recorder.needed = sum(len(b) for b in recorder.blocks) + 16000  # a second more after the end
-            done = threading.Event()
-            recorder.enough = done
-            assert await asyncio.to_thread(done.wait, 20), "the monitor stopped delivering audio"
+            more = recorder.more(16000)  # a second more after the end
+            assert await asyncio.to_thread(more.wait, 20), "the monitor stopped delivering audio"
     finally:
         player.close()
     spoken = (clip.pcm.samples() / 32768).astype(np.float32)
