@@ -151,7 +151,7 @@ class QueueView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Column.STATUS, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((Column.ORDER, 36), (Column.NAME, 230), (Column.DURATION, 66), (Column.ENGINE, 120),
+        for column, width in ((Column.ORDER, 36), (Column.NAME, 220), (Column.DURATION, 66), (Column.ENGINE, 150),
                               (Column.UPLOAD, 96), (Column.PROCESSING, 96), (Column.ELAPSED, 62)):
             header.resizeSection(column, width)
         self.hint = DropHint()
@@ -231,5 +231,5 @@ class QueueView(QWidget):
         index = self.proxy.mapFromSource(self.model.index(row, 0))
         if index.isValid():
             flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-            self.table.selectionModel().select(index, flags)
+            self.table.selectionModel().setCurrentIndex(index, flags)
             self.table.scrollTo(index)

@@ -73,8 +73,8 @@ def status_text(job: Job, paused: bool = False) -> str:
     if job.state is JobState.PROCESSING:
         return "Processing"
     if job.state is JobState.WAITING:
-        when = time.strftime("%H:%M:%S", time.localtime(job.retry_at)) if job.retry_at else "soon"
-        return f"Waiting: {job.wait_reason} — next try at {when}"
+        when = time.strftime("%H:%M:%S", time.localtime(job.retry_at)) if job.retry_at else "shortly"
+        return f"Waiting until {when}: {job.wait_reason}"
     if job.state is JobState.DONE:
         again = " (submitted again)" if job.note.startswith("Submitted again") else ""
         return f"Done{again}" + (" · exported" if job.outputs else "")
@@ -101,8 +101,6 @@ def upload_progress(job: Job) -> tuple[float | None, str]:
     if job.state in (JobState.UPLOADING, JobState.WAITING):
         fraction = job.upload_fraction
         return fraction, f"{fraction * 100:.0f} %"
-    if job.state is JobState.QUEUED:
-        return 0.0, ""
     return None, ""
 
 

@@ -371,11 +371,11 @@ class BatchRunner:
         try:
             result = await call
         except RateLimitedError as exc:
-            await self._retry_later(job_id, "rate limited by the service (HTTP 429)", exc.retry_after)
+            await self._retry_later(job_id, "rate limited (HTTP 429)", exc.retry_after)
             return None
         except ApiTimeoutError as exc:
             log.info("batch job %s: %s", job_id, exc)
-            await self._retry_later(job_id, "the service did not answer in time")
+            await self._retry_later(job_id, "no answer in time")
             return None
         except NetworkError as exc:
             log.info("batch job %s: %s (%s)", job_id, exc, target.url)
@@ -389,7 +389,7 @@ class BatchRunner:
             self._fail(job_id, explain(exc, local=target.local) if not not_found_resubmits else GONE)
         except HttpError as exc:
             if exc.retryable and self.queue[job_id].attempts + 1 < self.policy.server_error_attempts:
-                await self._retry_later(job_id, f"the service had a problem (HTTP {exc.status})")
+                await self._retry_later(job_id, f"service error (HTTP {exc.status})")
                 return None
             self._fail(job_id, explain(exc, local=target.local))
         except ConfigurationError as exc:

@@ -82,7 +82,7 @@ def test_a_rate_limited_job_says_why_it_waits_and_when_it_tries_again(studio: St
     drop(page, [copy(tmp_path / "a.wav")])
     qtbot.waitUntil(lambda: bool(jobs(page)) and jobs(page)[0].state is JobState.WAITING, timeout=20000)
     assert jobs(page)[0].remote_id is not None  # waiting to check on the job it has sent
-    assert re.fullmatch(r"Waiting: rate limited by the service \(HTTP 429\) — next try at \d\d:\d\d:\d\d",
+    assert re.fullmatch(r"Waiting until \d\d:\d\d:\d\d: rate limited \(HTTP 429\)",
                         cell(page, "a.wav", Column.STATUS))
     (job,) = wait_finished(qtbot, page, 1)
     assert job.state is JobState.DONE and batch_server.references() == [job.reference]

@@ -131,8 +131,8 @@ async def test_server_errors_on_submit_and_poll_are_retried(make_harness: Make, 
     server.faults.http.append(HttpFault("/v2/jobs/", method="GET", status=503, times=2))
     (job,) = await harness.finished()
     reasons = [seen.wait_reason for seen in harness.seen if seen.state is JobState.WAITING]
-    assert reasons[0] == "the service had a problem (HTTP 500)"
-    assert "the service had a problem (HTTP 503)" in reasons[1:]
+    assert reasons[0] == "service error (HTTP 500)"
+    assert "service error (HTTP 503)" in reasons[1:]
     waiting_polls = [seen for seen in harness.seen if seen.state is JobState.WAITING and seen.remote_id]
     assert waiting_polls and all(w.remote_id == job.remote_id for w in waiting_polls)  # the same job, polled again
     assert job.state is JobState.DONE and await server_references(client) == [job.reference]
@@ -161,7 +161,7 @@ async def test_a_slow_answer_times_out_and_the_job_is_found_not_sent_twice(make_
     await harness.service.add_paths([media(tmp_path, "a.wav")])
     (job,) = await harness.finished()
     reasons = [seen.wait_reason for seen in harness.seen if seen.state is JobState.WAITING]
-    assert reasons[:1] == ["the service did not answer in time"]
+    assert reasons[:1] == ["no answer in time"]
     assert job.state is JobState.DONE
     assert await server_references(client) == [job.reference]
 

@@ -79,6 +79,7 @@ class ResultsViewer(QWidget):
         self.view = TranscriptView(self.transcript, context.colors, mode="document")
         self.view.set_low_confidence(LOW_CONFIDENCE)
         self.insights = InsightsPanel()
+        self.insights.setMinimumWidth(300)
         self.insights.hide()
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -139,6 +140,9 @@ class ResultsViewer(QWidget):
         self.media.load(path, video=path.suffix.lower() in VIDEO_SUFFIXES)
         self.insights.show_results(self.transcript.extras, self.transcript.metadata)
         self._side.setVisible(self.insights.count() > 0 or self.media.video.isVisible())
+        if self._side.isVisibleTo(self):
+            width = max(self.split.width(), 900)
+            self.split.setSizes([int(width * 0.64), int(width * 0.36)])
         self.view.flush()
 
     def close_result(self) -> None:
