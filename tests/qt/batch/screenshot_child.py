@@ -147,8 +147,12 @@ def main() -> int:
                     return
                 viewer.media.seek(4.3)
                 viewer.media.play()
-                QTimer.singleShot(1200, lambda: (viewer.media.pause(),
-                                                 QTimer.singleShot(300, lambda: print("viewer ready", flush=True))))
+
+                def paused() -> None:
+                    viewer.media.pause()
+                    QTimer.singleShot(300, lambda: print("viewer ready", flush=True))
+
+                QTimer.singleShot(1200, paused)
 
             shown()
         elif line in ("quit", ""):
