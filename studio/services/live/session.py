@@ -13,6 +13,14 @@ See ``studio.services.live`` for the public API. Inside:
   a failure of the session becomes a ``Problem`` in plain words (``advice.explain``) and ``FAILED``.
 * ``stop()`` stops the devices, flushes the pump, sends what is left, then ``EndOfStream`` (or
   ``EndOfChannel`` per channel), waits for the remaining finals and ``EndOfTranscript``: ``STOPPED``.
+* **Reconnecting** (issue 12, ``studio.services.live.reconnect``): the outbox is a ``ReplayBuffer`` that keeps
+  every frame until the service's finals cover it. A connection that fails in a way a retry can fix
+  (``reconnect.retryable``) puts the session in ``RECONNECTING`` — capture goes on, the pump keeps filling
+  the buffer — and a new session is started with backoff (``Reconnecting`` event before each attempt); the
+  frames whose words were not final yet are sent to it first, and its times are shifted by where it starts
+  (``Timeline``), so the transcript goes on without a gap or a repeat (``Reconnected``). A drop while
+  stopping reconnects too, so the last words still arrive. Stop while reconnecting ends at once, saying how
+  much audio was not transcribed live (it is in the recording).
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -50,17 +58,21 @@ from studio.services.live.events import (
     LiveEvent,
     Message,
     Problem,
+    Reconnected,
+    Reconnecting,
     SessionState,
     Severity,
     StateChanged,
 )
 from studio.services.live.pump import FramePump, Tap
+from studio.services.live.reconnect import BUFFER_SECONDS, Backoff, ReplayBuffer, Timeline, retryable
 from studio.services.live.sources import SourceChoice, SourceFactory, open_source
 
 log = logging.getLogger(__name__)
 
 Connect = Callable[[], Coroutine[Any, Any, Connection]]
-MAX_BUFFER_SECONDS = 120.0  # audio waiting to be sent (while connecting, or a slow service) before the oldest goes
+MAX_BUFFER_SECONDS = BUFFER_SECONDS  # audio kept per source until its words are final (unsent or being heard)
+END_ATTEMPTS = 3  # Stop: connections tried for the last words when the connection drops while stopping
 TICK_SECONDS = 0.25  # how often silent channels are padded and microphones checked for stalls
 END_TIMEOUT = 60.0  # Stop: how long the remaining finals may take
 
@@ -100,7 +112,7 @@ class LiveSession:
         self.bookmarks = Bookmarks()
         self.rings: dict[str, AudioRing] = {}
         self.local = False  # the built-in engine answers
-        self.dropped_seconds = 0.0  # audio dropped because the outbox overflowed
+        self.reconnects = 0  # connections re-established so far
         self._state = SessionState.IDLE
         self._origin: float | None = None
         self._stopped_at: float | None = None
@@ -108,23 +120,42 @@ class LiveSession:
         self._devices: Devices | None = None
         self._rt: RealtimeSession | None = None
         self._labels: tuple[str, ...] = ()
-        self._outbox: deque[tuple[str, bytes]] = deque()
-        self._outbox_limit = int(MAX_BUFFER_SECONDS / 0.02) * len(choice.channels)
+        self._buffer = ReplayBuffer(choice.channels, self.rate, seconds=MAX_BUFFER_SECONDS)
+        self._timeline = Timeline(choice.channels, self.rate)
         self._outbox_ready = asyncio.Event()
         self._outbox_empty = asyncio.Event()
         self._outbox_empty.set()
         self._taps: list[Tap] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._reader: asyncio.Task[None] | None = None
+        self._sender: asyncio.Task[None] | None = None
+        self._reconnecting: asyncio.Task[bool] | None = None
+        self._dropped = asyncio.Event()  # the current connection failed
+        self._drop_error: ApiError | None = None
+        self._wake_stop = asyncio.Event()  # Stop pressed while reconnecting
         self._start_done = asyncio.Event()
         self._stop_requested = False
         self._overflow_told = False
+        self._failing = False
         self._failing = False
 
     # -- what the views pull (thread-safe) -------------------------------------------------------------------
     @property
     def state(self) -> SessionState:
         return self._state
+
+    @property
+    def dropped_seconds(self) -> float:
+        """Audio never sent because the buffer overflowed (a connection down for more than its bound)."""
+        return self._buffer.dropped_seconds
+
+    def buffered_seconds(self) -> float:
+        """Audio kept to be sent (or sent again after a reconnect): the source with most."""
+        return self._buffer.unsettled_seconds()
+
+    def time_offset(self, label: str) -> float:
+        """Seconds added to the current connection's times for source ``label`` (0 before a reconnect)."""
+        return self._timeline.offsets.get(label, 0.0)
 
     def drain(self) -> list[LiveEvent]:
         return self.events.drain()
@@ -226,10 +257,17 @@ class LiveSession:
         except ApiError as exc:
             await self._failed(exc)
             return
-        self._rt = rt
-        self._reader = asyncio.create_task(self._read(rt), name="live-read")
-        self._tasks.append(asyncio.create_task(self._send(rt), name="live-send"))
+        self._attach(rt)
         self._set_state(SessionState.RUNNING)
+
+    def _attach(self, rt: RealtimeSession) -> None:
+        """Makes ``rt`` the session's connection: a reader and a sender of its own."""
+        self._rt = rt
+        self._timeline.set_channels(self._labels)
+        self._dropped.clear()
+        self._drop_error = None
+        self._reader = asyncio.create_task(self._read(rt), name="live-read")
+        self._sender = asyncio.create_task(self._send(rt), name="live-send")
 
     async def _open_recognition(self) -> RealtimeSession:
         connection = await self._connect()
@@ -271,6 +309,17 @@ class LiveSession:
             if self._in(SessionState.RUNNING):
                 await self._finish()
             return
+        if self._state is SessionState.RECONNECTING:
+            self._stop_requested = True
+            self._wake_stop.set()
+            task = self._reconnecting
+            if task is not None:
+                await asyncio.wait([task])
+            if self._in(SessionState.RUNNING):
+                await self._finish()
+            elif self._in(SessionState.RECONNECTING):
+                await self._end_offline()
+            return
         if self._state is SessionState.RUNNING:
             await self._finish()
 
@@ -284,21 +333,22 @@ class LiveSession:
             self.events.put(StateChanged(state))
             log.info("live session: %s", state.value)
 
-    def _queue_frame(self, label: str, data: bytes, _audio_time: float) -> None:
-        outbox = self._outbox
-        if len(outbox) >= self._outbox_limit:
-            outbox.popleft()
-            self.dropped_seconds += 0.02
-            if not self._overflow_told:
-                self._overflow_told = True
-                self.events.put(Problem("The service is not keeping up with the audio; some of it could not be "
-                                        "transcribed.", Severity.WARNING))
-        outbox.append((label, data))
+    def _queue_frame(self, label: str, data: bytes, audio_time: float) -> None:
+        if not self._buffer.append(label, data, round(audio_time * self.rate)) and not self._overflow_told:
+            self._overflow_told = True
+            if self._state is SessionState.RECONNECTING:
+                text = (f"The connection has been down for more than {MAX_BUFFER_SECONDS:.0f} s: the oldest audio "
+                        "is no longer kept for the captions. It is still in the session's recording, which can be "
+                        "transcribed afterwards.")
+            else:
+                text = "The service is not keeping up with the audio; some of it could not be transcribed."
+            self.events.put(Problem(text, Severity.WARNING))
         self._outbox_empty.clear()
         self._outbox_ready.set()
 
     def _lost(self, label: str, reason: str) -> None:
-        if self._devices is not None and self._state in (SessionState.CONNECTING, SessionState.RUNNING):
+        if self._devices is not None and self._state in (SessionState.CONNECTING, SessionState.RUNNING,
+                                                          SessionState.RECONNECTING):
             self._devices.lost(label, reason)
 
     async def _tick(self) -> None:
@@ -310,53 +360,154 @@ class LiveSession:
             devices.check_stalls()
 
     async def _send(self, rt: RealtimeSession) -> None:
-        outbox = self._outbox
+        buffer = self._buffer
         multichannel = bool(self._labels)
         only = self._labels[0] if len(self._labels) == 1 else None
         try:
             while True:
-                if not outbox:
+                frame = buffer.pop()
+                if frame is None:
                     self._outbox_empty.set()
                     self._outbox_ready.clear()
                     await self._outbox_ready.wait()
                     continue
-                label, data = outbox.popleft()
                 if multichannel:
-                    await rt.send_channel_audio(only or label, data)
+                    await rt.send_channel_audio(only or frame.label, frame.data)
                 else:
-                    await rt.send_audio(data)
-        except ApiError as exc:  # the reader reports the session's failure
+                    await rt.send_audio(frame.data)
+        except ApiError as exc:  # the reader reports the connection's failure; the frame stays unsettled
             log.info("live: sending stopped: %s", exc)
 
     async def _read(self, rt: RealtimeSession) -> None:
+        timeline, buffer = self._timeline, self._buffer
         try:
             async for message in rt:
+                message, settled = timeline.adjust(message)
+                if settled is not None:
+                    buffer.settle(settled, timeline.keep_from(settled))
                 self.events.put(Message(message, getattr(message, "channel", None)))
                 if isinstance(message, m.ServerWarning):
                     self.events.put(Problem(_warning_text(message), Severity.WARNING))
         except ApiError as exc:
-            if self._state in (SessionState.RUNNING, SessionState.STOPPING):
-                await self._failed(exc)
+            if rt is not self._rt:
+                return
+            self._drop_error = exc
+            self._dropped.set()
+            if self._state is SessionState.RUNNING:
+                if retryable(exc) and not self._stop_requested:
+                    self._reconnecting = asyncio.create_task(self._reconnect(exc), name="live-reconnect")
+                else:
+                    await self._failed(exc)
+            # STOPPING: _finish sees the drop and reconnects for the last words (or fails)
+
+    async def _reconnect(self, error: ApiError) -> bool:
+        """Starts a new session after ``error`` (retryable), with backoff, until it works (True), the user
+        stops (False, still RECONNECTING) or an error a retry cannot fix (False, FAILED)."""
+        finishing = self._state is SessionState.STOPPING
+        self._set_state(SessionState.RECONNECTING)
+        lost_at = time.monotonic()
+        await self._close_connection()
+        backoff = Backoff()
+        quota_failures = 0
+        reason = explain(error, local=self.local)
+        log.info("live: reconnecting after %s", error)
+        while True:
+            delay = backoff.next()
+            self.events.put(Reconnecting(backoff.attempt, round(delay, 2), self._buffer.unsettled_seconds(), reason))
+            if self._stop_requested and not finishing:
+                return False
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._wake_stop.wait()
+            if self._stop_requested and not finishing:
+                return False
+            try:
+                rt = await self._open_recognition()
+            except ApiError as exc:
+                quota_failures += isinstance(exc, QuotaExceededError)
+                if not retryable(exc, quota_failures):
+                    await self._failed(exc)
+                    return False
+                reason = explain(exc, local=self.local)
+                log.info("live: reconnect attempt %d failed: %s", backoff.attempt, exc)
+                continue
+            if self._stop_requested and not finishing:
+                await rt.close()
+                return False
+            replayed = self._buffer.resend_seconds()
+            self._timeline.rewound(self._buffer.rewind())
+            self._attach(rt)
+            self.reconnects += 1
+            self._outbox_empty.clear()
+            self._outbox_ready.set()
+            self._set_state(SessionState.STOPPING if finishing else SessionState.RUNNING)
+            self.events.put(Reconnected(backoff.attempt, round(time.monotonic() - lost_at, 3), round(replayed, 3)))
+            log.info("live: reconnected after %d attempt(s)", backoff.attempt)
+            return True
+
+    async def _close_connection(self) -> None:
+        sender, self._sender = self._sender, None
+        if sender is not None:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+        rt = self._rt
+        if rt is not None:
+            await rt.close()
+
+    async def _end_offline(self) -> None:
+        """Stop pressed while the connection was down: end now, saying what was not transcribed live."""
+        self._set_state(SessionState.STOPPING)
+        await self._stop_capture()
+        if self._pump is not None:
+            self._pump.finish(self._stopped_at if self._stopped_at is not None else self.clock.now())
+        missing = self._buffer.unsettled_seconds()
+        await self._cancel_tasks()
+        if missing >= 0.05:
+            self.events.put(Problem(f"Stopped while the connection was down: the last {missing:.0f} s of audio "
+                                    "were not transcribed live. They are in the session's recording, which can be "
+                                    "transcribed afterwards.", Severity.WARNING))
+        self._set_state(SessionState.STOPPED)
 
     async def _finish(self) -> None:
         self._set_state(SessionState.STOPPING)
         await self._stop_capture()
-        rt = self._rt
-        assert rt is not None and self._pump is not None
+        assert self._rt is not None and self._pump is not None
         self._pump.finish(self._stopped_at if self._stopped_at is not None else self.clock.now())
-        try:
-            async with asyncio.timeout(self._end_timeout):
-                await self._outbox_empty.wait()
-            await rt.end(timeout=self._end_timeout)
-            if self._reader is not None:
-                await asyncio.wait([self._reader], timeout=self._end_timeout)
-        except (ApiError, TimeoutError) as exc:
-            if self._state is SessionState.STOPPING:
-                await self._failed(exc if isinstance(exc, ApiError) else NetworkError(
-                    "The last words did not arrive in time"))
-            return
+        for attempt in range(END_ATTEMPTS + 1):
+            rt = self._rt
+            assert rt is not None
+            ending = asyncio.create_task(self._send_rest_and_end(rt), name="live-end")
+            dropped = asyncio.create_task(self._dropped.wait(), name="live-end-drop")
+            await asyncio.wait([ending, dropped], return_when=asyncio.FIRST_COMPLETED)
+            dropped.cancel()
+            error: BaseException | None = None
+            if ending.done():
+                error = ending.exception()
+            else:
+                ending.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await ending
+                error = self._drop_error or NetworkError("The connection to the realtime service was lost")
+            if error is None:
+                break
+            if isinstance(error, TimeoutError) or not isinstance(error, ApiError) or not retryable(error) \
+                    or attempt == END_ATTEMPTS:
+                if self._state in (SessionState.STOPPING, SessionState.RECONNECTING):
+                    await self._failed(error if isinstance(error, ApiError) else NetworkError(
+                        "The last words did not arrive in time"))
+                return
+            if not await self._reconnect(error):
+                return
         await self._cancel_tasks()
         self._set_state(SessionState.STOPPED)
+
+    async def _send_rest_and_end(self, rt: RealtimeSession) -> None:
+        async with asyncio.timeout(self._end_timeout):
+            await self._outbox_empty.wait()
+        await rt.end(timeout=self._end_timeout)
+        if self._reader is not None:
+            await asyncio.wait([self._reader], timeout=self._end_timeout)
 
     async def _stop_capture(self) -> None:
         if self._stopped_at is None and self._origin is not None:
@@ -365,7 +516,9 @@ class LiveSession:
             await self._devices.close()
 
     async def _cancel_tasks(self) -> None:
-        tasks, self._tasks = self._tasks, []
+        current = asyncio.current_task()
+        tasks = [t for t in (*self._tasks, self._sender) if t is not None and t is not current]
+        self._tasks, self._sender = [], None
         for task in tasks:
             task.cancel()
         for task in tasks:
