@@ -217,7 +217,10 @@ class _ExposeWatcher(QObject):
         return False
 
 
-def run(*, smoke: bool = False) -> int:
+def run(*, smoke: bool | str = False) -> int:
+    """Runs the studio until its window closes. ``smoke="window"`` (or True) closes it as soon as it is on
+    screen (the start-up benchmark); ``smoke="full"`` runs ``studio.qt.smoke.SmokeCheck`` first and exits 1 if
+    it fails."""
     if not has_display():
         print(f"{APP_NAME} needs a graphical desktop, and none was found (DISPLAY and WAYLAND_DISPLAY are "
               "unset). Run it from a desktop session, or on a virtual screen: xvfb-run studio",
@@ -240,8 +243,16 @@ def run(*, smoke: bool = False) -> int:
     studio = Studio(app, env, paths, redactor=redactor)
     wakeup = SignalWakeup(studio.window.close)
 
+    check = None
+    if smoke == "full":
+        from studio.qt.smoke import SmokeCheck
+
+        check = SmokeCheck(studio)
+
     def exposed() -> None:
-        if smoke:
+        if check is not None:
+            check.run()
+        elif smoke:
             print("smoke: main window exposed", flush=True)
             studio.window.close()
         else:
@@ -256,6 +267,9 @@ def run(*, smoke: bool = False) -> int:
             watcher.eventFilter(handle, QEvent(QEvent.Type.Expose))
     code = app.exec()
     wakeup.close()
+    if check is not None:
+        check.cleanup()
+        code = code or (1 if check.failed else 0)
     log.info("exited with status %d", code)
     undo_logging()
     return code

@@ -33,3 +33,32 @@ def test_nothing_a_workspace_needs_loads_before_the_window_shows(studio_home: Pa
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+WINDOW_PATH = """
+import json, sys
+from studio.cli import main
+
+code = main(["--smoke-window"])
+late = ("asyncio", "httpx", "websockets", "aiohttp", "pyqtgraph", "sounddevice", "soundcard", "av",
+        "faster_whisper", "keyring", "PySide6.QtMultimedia", "studio.qt.live", "studio.qt.batch", "studio.qt.voices",
+        "studio.qt.smoke", "studio.services.smoke")
+print(json.dumps({"code": code, "loaded": sorted(name for name in late if name in sys.modules)}))
+"""
+
+
+def test_the_window_path_of_the_command_never_loads_asyncio_or_a_workspace(studio_home: Paths) -> None:
+    """`studio` with no command, as far as the window: the headless commands' asyncio stays out (it is imported
+    by the bridge once the window is on screen), and so does everything the workspaces and keychain need."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", STUDIO_HOME=str(studio_home.config.parent))
+    result = subprocess.run([sys.executable, "-c", WINDOW_PATH], cwd=REPO, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"code": 0, "loaded": []}
+
+
+def test_the_preloaded_modules_are_qt_free_and_come_before_pyside6() -> None:
+    code = "import sys, studio.preload; print('PySide6' in sys.modules, 'studio.services.app_state' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
