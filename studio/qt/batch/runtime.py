@@ -14,6 +14,7 @@ folder, auto-export) is applied whenever it changes. Nothing here imports QtMult
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from studio.services.engine import EngineKind, KeySource
 log = logging.getLogger(__name__)
 
 QUEUE_FILE = "batch-queue.sqlite3"
+GIL_SWITCH_INTERVAL = 0.001  # seconds
 T = TypeVar("T")
 
 _RUNTIMES: dict[int, BatchRuntime] = {}
@@ -107,6 +109,9 @@ class BatchRuntime:
             return
         self._started = True
         self._waiting_for_key = False
+        # The queue's thread and its workers run Python (file checks, uploads, the store); with the default
+        # 5 ms switch interval the GUI thread can wait that long for the interpreter several times a frame.
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
         self._choice = EngineChoice.of(self.context)
         self._settings = self.context.state.settings
         bridge = self.context.bridge

@@ -123,6 +123,17 @@ def tooltip(job: Job) -> str:
     return "\n".join(lines)
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_SERVED = frozenset({_DISPLAY, _FOREGROUND, _ALIGNMENT, int(Qt.ItemDataRole.ToolTipRole), int(JOB_ROLE),
+                     int(SORT_ROLE), int(PROGRESS_ROLE)})
+_COLUMNS = tuple(Column)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT_ALIGNED = frozenset({Column.ORDER, Column.DURATION, Column.ELAPSED})
+_MUTED = frozenset({Column.UPLOAD, Column.PROCESSING, Column.DURATION, Column.ELAPSED, Column.ORDER})
+
+
 class JobTableModel(QAbstractTableModel):
     def __init__(self, board: JobBoard, colors: Callable[[], Colors], parent: QObject | None = None,
                  clock: Callable[[], float] = time.time) -> None:
@@ -131,6 +142,7 @@ class JobTableModel(QAbstractTableModel):
         self._colors = colors
         self._clock = clock
         self._moving: list[tuple[QModelIndex, str]] = []
+        self._palette: tuple[Colors, dict[JobState, QColor], QColor] | None = None
         self._unsubscribe = board.changes.subscribe(self._board_changed)
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
@@ -212,36 +224,44 @@ class JobTableModel(QAbstractTableModel):
         return self.board.jobs[row]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.board):
+        # Called for every role of every visible cell on each repaint: roles not served return at once, and
+        # nothing here allocates more than the answer.
+        role = int(role)
+        if role not in _SERVED or not index.isValid():
             return None
-        job = self.board.jobs[index.row()]
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(job, column, index.row())
-        if role == JOB_ROLE:
-            return job
+        row = index.row()
+        jobs = self.board.jobs
+        if row >= len(jobs):
+            return None
+        job = jobs[row]
+        column = index.column()
+        if role == _DISPLAY:
+            return self._text(job, _COLUMNS[column], row)
+        if role == _FOREGROUND:
+            return self._foreground(job, column)
+        if role == _ALIGNMENT:
+            return _RIGHT if column in _RIGHT_ALIGNED else None
         if role == PROGRESS_ROLE:
-            if column is Column.UPLOAD:
+            if column == Column.UPLOAD:
                 return upload_progress(job)
-            if column is Column.PROCESSING:
+            if column == Column.PROCESSING:
                 return processing_progress(job, self._clock())
             return None
+        if role == JOB_ROLE:
+            return job
         if role == SORT_ROLE:
-            return self._sort_key(job, column, index.row())
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(job)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            colors = self._colors()
-            if column is Column.STATUS:
-                color = {JobState.FAILED: colors.error, JobState.WAITING: colors.warn, JobState.DONE: colors.ok}.get(
-                    job.state)
-                return QColor(color) if color else None
-            if column in (Column.UPLOAD, Column.PROCESSING, Column.DURATION, Column.ELAPSED, Column.ORDER):
-                return QColor(colors.muted)
-            return None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.ORDER, Column.DURATION, Column.ELAPSED):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+            return self._sort_key(job, _COLUMNS[column], row)
+        return tooltip(job)  # the tool tip
+
+    def _foreground(self, job: Job, column: int) -> QColor | None:
+        colors = self._colors()
+        cached = self._palette
+        if cached is None or cached[0] is not colors:
+            cached = self._palette = (colors, {JobState.FAILED: QColor(colors.error), JobState.WAITING: QColor(
+                colors.warn), JobState.DONE: QColor(colors.ok)}, QColor(colors.muted))
+        if column == Column.STATUS:
+            return cached[1].get(job.state)
+        return cached[2] if column in _MUTED else None
 
     def _text(self, job: Job, column: Column, row: int) -> str:
         if column is Column.ORDER:
@@ -294,6 +314,16 @@ class JobFilterProxy(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
         self._text = ""
         self._states = STATUS_FILTERS["All jobs"]
+        self._column = int(Column.ORDER)
+        self._order = Qt.SortOrder.AscendingOrder
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Queue order is the source's own order: no sorting at all (so progress updates never re-sort)."""
+        self._column, self._order = column, order
+        if column in (-1, Column.ORDER) and order is Qt.SortOrder.AscendingOrder:
+            super().sort(-1)
+        else:
+            super().sort(column, order)
 
     def set_text(self, text: str) -> None:
         self._text = text.strip().casefold()
@@ -312,4 +342,4 @@ class JobFilterProxy(QSortFilterProxyModel):
 
     @property
     def in_queue_order(self) -> bool:
-        return self.sortColumn() in (-1, Column.ORDER) and self.sortOrder() is Qt.SortOrder.AscendingOrder
+        return self._column in (-1, Column.ORDER) and self._order is Qt.SortOrder.AscendingOrder
