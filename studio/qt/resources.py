@@ -10,6 +10,8 @@ from PySide6.QtCore import QByteArray, QRectF
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from studio import APP_ID
+
 
 @cache
 def resources_dir() -> Path:
@@ -19,7 +21,18 @@ def resources_dir() -> Path:
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
+    # A wheel (``pip install``) carries them as data files: <prefix>/share/transcription-studio/resources.
+    for base in (sys.prefix, _user_base()):
+        installed = Path(base) / "share" / APP_ID / "resources"
+        if installed.is_dir():
+            return installed
     raise FileNotFoundError("the studio's resources folder is missing from this installation")
+
+
+def _user_base() -> str:
+    import site
+
+    return site.getuserbase()  # where ``pip install --user`` puts data files
 
 
 def icon(name: str, color: QColor | None = None, size: int = 64) -> QIcon:

