@@ -21,6 +21,12 @@ step "import contracts"
 "$BIN/lint-imports" || failed+=(import-linter)
 step "tests"
 "$ROOT/scripts/with-services.sh" "$BIN/python" -m pytest "$@" || failed+=(pytest)
+# The whole run (no pytest arguments, as in CI) also builds the Linux bundle once and smoke-tests its archive;
+# a focused run (`./scripts/test.sh -k keychain`) leaves it out unless STUDIO_BUNDLE=1.
+if [ $# -eq 0 ] || [ "${STUDIO_BUNDLE:-}" = 1 ]; then
+    step "bundle: build, pack and smoke-test (scripts/build-bundle.sh)"
+    "$ROOT/scripts/with-services.sh" "$ROOT/scripts/build-bundle.sh" || failed+=(bundle)
+fi
 
 if [ ${#failed[@]} -gt 0 ]; then
     printf '\n\033[1;31mFailed: %s\033[0m\n' "${failed[*]}"
