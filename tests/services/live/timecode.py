@@ -114,9 +114,9 @@ class TimecodeRecognizer(ScriptedRecognizer):
         self.starts: list[float] = []
         self.sent: list[dict[str, Any]] = []
 
-    def open(self, transcription_config: Mapping[str, Any], audio_format: Mapping[str, Any],
-             translation_config: Mapping[str, Any] | None,
-             audio_events_config: Mapping[str, Any] | None) -> TimecodeSession:  # type: ignore[override]
+    def open(self, transcription_config: Mapping[str, Any],  # type: ignore[override]
+             audio_format: Mapping[str, Any], translation_config: Mapping[str, Any] | None,
+             audio_events_config: Mapping[str, Any] | None) -> TimecodeSession:
         session = TimecodeSession(self, transcription_config)
         self.sessions.append(session)
         if self.on_open is not None:
