@@ -345,6 +345,9 @@ class Player:
         # On the thread that appended the first audio (or the caller's, if it was there already).
         if self._job is not job or job.state is PlayState.STOPPED:
             return
+        if job.buffer.complete and job.buffer.frames <= job.start:  # nothing to play: the device stays shut
+            job.state = PlayState.FINISHED
+            return
         try:
             self._ensure_stream(job.buffer.rate, restart_for=job)
         except AudioUnavailableError as exc:

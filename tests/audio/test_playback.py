@@ -215,3 +215,11 @@ def test_an_idle_stream_is_restarted_with_the_audio_and_a_playing_one_switches_s
     player.play(other)  # mid-playback: no restart, the next block is the new clip
     assert stream.starts == 1
     assert (blocks(player, 64)[0] == 9).all()
+
+
+def test_a_clip_that_ends_without_audio_never_opens_the_device() -> None:
+    player = Player("no-such-device-anywhere")  # opening it would fail
+    empty = PcmBuffer()
+    player.play(empty)
+    empty.finish()
+    assert state(player) is PlayState.FINISHED and player.error is None and not player.stream_open

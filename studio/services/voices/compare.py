@@ -89,6 +89,13 @@ class Comparison:
             if now - self._ended_at >= self.gap:
                 self._play(self.current + 1, 0.0)
 
+    def seek(self, index: int, seconds: float) -> None:
+        """Plays clip ``index`` from ``seconds`` (a click on its waveform)."""
+        if not 0 <= index < len(self.clips):
+            raise IndexError(index)
+        self.stopped = False
+        self._play(index, seconds)
+
     def switch(self, index: int) -> None:
         """Plays clip ``index`` from the point matching the one heard now (from its start if one had ended)."""
         if not 0 <= index < len(self.clips):

@@ -101,6 +101,13 @@ class History:
         self._entries = [entry, *(e for e in self._entries if e.request.key != key)][:MAX_ENTRIES]
         self.changed.emit(self)
 
+    def merge(self, older: History) -> None:
+        """Adds ``older``'s entries after the ones here (the history read from disk, once loaded)."""
+        keys = {entry.request.key for entry in self._entries}
+        self._entries += [entry for entry in older.entries if entry.request.key not in keys]
+        del self._entries[MAX_ENTRIES:]
+        self.changed.emit(self)
+
     def remove(self, index: int) -> None:
         if 0 <= index < len(self._entries):
             del self._entries[index]
