@@ -214,16 +214,31 @@ class WhisperRuntime:
     # -- a live window --------------------------------------------------------------------------------------
     def decode_window(self, audio: np.ndarray, language: str, prompt: str = "", *,
                       hotwords: str | None = None) -> list[Word]:
-        """Greedy decoding of a short window (float32 mono 16 kHz, under 30 s). Blocking."""
-        from faster_whisper.audio import pad_or_trim
-        from faster_whisper.transcribe import get_suppressed_tokens, merge_punctuations
+        """Greedy decoding of a short window (float32 mono 16 kHz, under 30 s). Blocking.
 
-        model = self.model
+        The encoder sees the audio plus a few seconds of silence. That shortcut can derail into a repetition
+        loop: Whisper repeats the last words into the padding, squeezed into no time at the end of the audio.
+        When what came before the loop is one copy of what it repeats (``Break away. Break away. Break…``),
+        the loop is cut off; when it is several (``123 123 123 123 123…`` for "123, 123."), which of them were
+        said cannot be told, and the window is decoded again as Whisper was trained — a whole 30 s window, with
+        timestamp tokens — which costs four to five times as much but reads it right."""
         self._live_at = time.monotonic()
         frames = min(len(audio) // HOP, MAX_FRAMES)
         if frames < 10:
             return []
-        total = min(MAX_FRAMES, max(MIN_FRAMES, frames + PAD_FRAMES))
+        words = self._decode(audio, frames, language, prompt, hotwords, whole=False)
+        if _loop_copies(words) > 1 and frames + PAD_FRAMES < MAX_FRAMES:
+            log.debug("a live window of %.1f s ran away; decoding it again in a whole window", frames / 100)
+            words = self._decode(audio, frames, language, prompt, hotwords, whole=True)
+        return _tidy(_cut_runaway(words), frames / FRAMES_PER_SECOND)
+
+    def _decode(self, audio: np.ndarray, frames: int, language: str, prompt: str, hotwords: str | None, *,
+                whole: bool) -> list[Word]:
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.transcribe import get_suppressed_tokens, merge_punctuations
+
+        model = self.model
+        total = MAX_FRAMES if whole else min(MAX_FRAMES, max(MIN_FRAMES, frames + PAD_FRAMES))
         total += total % 2
         # The padding is silence in the audio, as Whisper was trained with (its 30 s windows are zero-padded
         # audio): padding the log-mel features with zeros instead shows the model a noise floor, and its
@@ -232,14 +247,16 @@ class WhisperRuntime:
         encoder_output = model.encode(pad_or_trim(features[:, :total], total))
         tokenizer = self._tokenizer(language)
         previous = tokenizer.encode(" " + prompt.strip()) if prompt.strip() else []
-        prompt_tokens = model.get_prompt(tokenizer, previous, without_timestamps=True, hotwords=hotwords or None)
+        prompt_tokens = model.get_prompt(tokenizer, previous, without_timestamps=not whole,
+                                         hotwords=hotwords or None)
         if self._suppress is None:
             self._suppress = list(get_suppressed_tokens(tokenizer, (-1,)) or [])
-        limit = min(model.max_length, len(prompt_tokens) + 12 + int(frames / FRAMES_PER_SECOND * 6))
+        seconds = frames / FRAMES_PER_SECOND
+        limit = len(prompt_tokens) + 12 + int(seconds * 6) + (int(seconds) + 2 if whole else 0)  # + timestamps
         result: Any = model.model.generate(
-            encoder_output, [prompt_tokens], beam_size=1, max_length=limit, return_scores=True,
-            return_no_speech_prob=True, suppress_blank=True, suppress_tokens=self._suppress)[0]
-        tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+            encoder_output, [prompt_tokens], beam_size=1, max_length=min(model.max_length, limit),
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True, suppress_tokens=self._suppress)[0]
+        tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]  # text only: no timestamp tokens
         if not tokens:
             return []
         average_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
@@ -247,19 +264,40 @@ class WhisperRuntime:
             return []
         alignment = model.find_alignment(tokenizer, [tokens], encoder_output, frames)[0]
         merge_punctuations(alignment, PREPEND_PUNCTUATION, APPEND_PUNCTUATION)
-        words = [Word(str(a["word"]), float(a["start"]), float(a["end"]), float(a["probability"]))
-                 for a in alignment if a["word"]]
-        return _tidy(_cut_runaway(words), frames / FRAMES_PER_SECOND)
+        return [Word(str(a["word"]), float(a["start"]), float(a["end"]), float(a["probability"]))
+                for a in alignment if a["word"]]
 
 
-def _cut_runaway(words: list[Word]) -> list[Word]:
-    """Drops a repetition loop: from the first run of three words squeezed into no time at all."""
+def _runaway_at(words: list[Word]) -> int | None:
+    """Where a repetition loop starts: the first of three words in a row squeezed into no time at all."""
     run = 0
     for index, word in enumerate(words):
         run = run + 1 if word.end - word.start < 0.02 else 0
         if run >= 3:
-            return words[:index - 2]
-    return words
+            return index - 2
+    return None
+
+
+def _loop_copies(words: list[Word]) -> int:
+    """How many copies of what a repetition loop repeats come right before it (0: no loop)."""
+    at = _runaway_at(words)
+    if at is None:
+        return 0
+    texts = [w.text.strip(" .,?!").lower() for w in words]
+    tail = texts[at:]
+    period = next(p for p in range(1, len(tail) + 1)
+                  if all(tail[i] == tail[i + p] for i in range(len(tail) - p)))
+    unit = tail[:period]
+    copies, end = 0, at
+    while end - period >= 0 and texts[end - period:end] == unit:
+        copies, end = copies + 1, end - period
+    return copies
+
+
+def _cut_runaway(words: list[Word]) -> list[Word]:
+    """Drops a repetition loop: from the first run of three words squeezed into no time at all."""
+    at = _runaway_at(words)
+    return words if at is None else words[:at]
 
 
 def _tidy(words: list[Word], duration: float) -> list[Word]:

@@ -39,6 +39,7 @@ from studio.local.vocabulary import Vocabulary
 from studio.local.whisper_model import SAMPLE_RATE, WhisperRuntime, Word
 from studio.local.whisper_results import (
     ResultOptions,
+    join_continuations,
     language_pack_info,
     normalise,
     to_results,
@@ -219,8 +220,9 @@ class WhisperSession:
         prompt = ""
         if self._committed and self._window_start > self._committed[0].start:  # trimmed: the rest as text
             prompt = "".join(w.text for w in self._committed[-PROMPT_WORDS:])
-        words = self._runtime.decode_window(self._window(self._window_start, end), self.config.whisper_language,
-                                            prompt)
+        words = join_continuations(self._runtime.decode_window(self._window(self._window_start, end),
+                                                               self.config.whisper_language, prompt),
+                                   self.config.language)  # whole words for the commit policy (" 1" + "23")
         self._decoded_at = time.perf_counter()
         self._decode_seconds = self._decoded_at - began
         self._last_decode = end

@@ -27,7 +27,7 @@ NO_SPACES = frozenset({"ja", "cmn", "zh", "yue", "th", "lo", "my", "km"})
 RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur", "ug", "yi", "ps", "sd"})
 UNKNOWN_SPEAKER = "UU"
 MIN_WORD_SECONDS = 0.01  # a word's shortest duration: end is always after start
-GROUP_JOINERS = frozenset("-.,/:")  # inside a digit group: 555-0123, 3.14, 1,000, 24/7, 10:30
+JOINERS = frozenset("-.,/:'’")  # inside a word: 555-0123, 3.14, 1,000, 24/7, 10:30, twenty-three, o'clock
 
 
 @dataclass(frozen=True)
@@ -86,19 +86,23 @@ def _punctuation(mark: str, at: float, attaches_to: str, options: ResultOptions)
     return result
 
 
-def _digit_groups(words: Iterable[Word]) -> list[Word]:
-    """Whisper's words with a digit group rejoined: a word that does not start with a space and carries on the
-    digits of the one before (``" 1"`` + ``"23,"``, ``" 555"`` + ``"-0123"``) is part of it."""
+def join_continuations(words: Iterable[Word], language: str = "en") -> list[Word]:
+    """Whisper's words with the pieces of one word rejoined. faster-whisper splits a word where its tokens put
+    punctuation: ``" 1"`` + ``"23,"``, ``" 555"`` + ``"-0123"``, ``" twenty"`` + ``"-three"``, ``" o"`` +
+    ``"'clock."``; a piece that does not start with a space and carries on a word that ends in a letter or digit
+    (directly, or after one of ``JOINERS``) is part of that word. Languages written without spaces are left
+    as they are (none of their words start with one)."""
+    if language.split("_")[0] in NO_SPACES:
+        return list(words)
     out: list[Word] = []
     for word in words:
         text = word.text
-        continues = text[:1].isdigit() or (len(text) > 1 and text[0] in GROUP_JOINERS and text[1].isdigit())
-        if out and continues:
+        continues = text[:1].isalnum() or (len(text) > 1 and text[0] in JOINERS and text[1].isalnum())
+        if out and continues and out[-1].text.rstrip()[-1:].isalnum():
             previous = out[-1]
-            if previous.text.rstrip()[-1:].isdigit():
-                out[-1] = Word(previous.text + text, previous.start, max(previous.end, word.end),
-                               min(previous.probability, word.probability))
-                continue
+            out[-1] = Word(previous.text + text, previous.start, max(previous.end, word.end),
+                           min(previous.probability, word.probability))
+            continue
         out.append(word)
     return out
 
@@ -107,12 +111,12 @@ def to_results(words: Iterable[Word], options: ResultOptions, offset: float = 0.
     """Speechmatics results for Whisper words (times shifted by ``offset`` seconds).
 
     Results are in time order (a word never starts before the one it follows, whatever Whisper's timings
-    say), every word lasts at least ``MIN_WORD_SECONDS`` (clients divide by a word's duration), a digit group
-    stays one word, and a punctuation mark attaches once (Whisper can write a comma onto a word and again as
-    a word of its own)."""
+    say), every word lasts at least ``MIN_WORD_SECONDS`` (clients divide by a word's duration), a word Whisper
+    split stays one word (``join_continuations``: ``123``, ``555-0123``, ``o'clock``), and a punctuation mark
+    attaches once (Whisper can write a comma onto a word and again as a word of its own)."""
     results: list[Payload] = []
     floor = 0.0  # where the next word may start: the end of the last one
-    for word in _digit_groups(words):
+    for word in join_continuations(words, options.language):
         leading, core, trailing = _split(word.text)
         start = max(round(word.start + offset, 3), floor)
         end = max(round(word.end + offset, 3), round(start + MIN_WORD_SECONDS, 3))

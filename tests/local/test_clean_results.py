@@ -124,3 +124,20 @@ def test_vocabulary_respells_what_was_heard_and_adds_nothing() -> None:
     assert [w.text for w in respelt] == [" I", " like", " gnocchi.", " Breakaway", " at", " Speechmatics,", " banana."]
     assert (respelt[3].start, respelt[3].end) == (1.0, 1.5)
     assert len(vocabulary.apply([Word(" hello", 0, 1, 1)])) == 1  # nothing to correct: nothing changes
+
+
+def test_words_whisper_split_are_rejoined() -> None:
+    words = [Word(" before", 0.0, 0.3, 0.9), Word(" 10", 0.3, 0.6, 0.9), Word(" o", 0.6, 0.7, 0.9),
+             Word("'clock.", 0.7, 1.1, 0.8), Word(" One", 1.3, 1.5, 0.9), Word(" hundred", 1.5, 1.8, 0.9),
+             Word(" twenty", 1.8, 2.1, 0.9), Word("-three,", 2.1, 2.5, 0.9), Word(" I", 2.6, 2.7, 0.9),
+             Word("'m", 2.7, 2.8, 0.9), Word(" G", 2.9, 3.0, 0.9), Word("-ruta.", 3.0, 3.4, 0.9)]
+    results = to_results(words, OPTIONS)
+    assert transcript_text(results) == "before 10 o'clock. One hundred twenty-three, I'm G-ruta. "
+    assert_clean(results)
+    assert (results[2]["start_time"], results[2]["end_time"]) == (0.6, 1.1)  # "o'clock" spans both pieces
+
+
+def test_words_of_languages_without_spaces_are_left_alone() -> None:
+    words = [Word("今日", 0.0, 0.3, 0.9), Word("は", 0.3, 0.4, 0.9), Word("2", 0.4, 0.5, 0.9), Word("3", 0.5, 0.6, 0.9)]
+    results = to_results(words, ResultOptions(language="ja"))
+    assert contents(results) == ["今日", "は", "2", "3"]
