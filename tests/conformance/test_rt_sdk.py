@@ -16,6 +16,7 @@ from speechmatics.rt import (
     AudioFormat,
     ConversationConfig,
     JWTAuth,
+    Model,
     ServerMessageType,
     SpeakerDiarizationConfig,
     TranscriptionConfig,
@@ -55,7 +56,7 @@ async def test_a_file_with_the_default_audio_format(shared_audio: Path) -> None:
 
 async def test_raw_pcm_with_every_config_field_set_and_forced_end_of_utterance(shared_audio: Path) -> None:
     config = TranscriptionConfig(
-        language="en", model="enhanced", output_locale="en-GB", diarization="speaker",
+        language="en", model=Model.ENHANCED, output_locale="en-GB", diarization="speaker",
         additional_vocab=[{"content": "Speechmatics", "sounds_like": ["speech matics"]}],
         punctuation_overrides={"permitted_marks": [".", ","], "sensitivity": 0.4}, domain="finance",
         enable_entities=True, audio_filtering_config={"volume_threshold": 3.4},

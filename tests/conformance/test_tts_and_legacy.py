@@ -11,7 +11,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from speechmatics.tts import AsyncClient as TtsClient
+from speechmatics.tts import AsyncClient as TtsClient  # type: ignore[import-untyped]
 from speechmatics.tts import OutputFormat, Voice
 
 from tests.conformance.conftest import KEY, Served
@@ -40,9 +40,9 @@ async def test_every_voice_and_format_saved_as_is(tmp_path: Path, voice: Voice, 
 def test_the_legacy_websocket_and_batch_clients(sdk_env: Served, shared_audio: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from speechmatics import batch_client
-    from speechmatics.batch_client import BatchClient
-    from speechmatics.client import WebsocketClient
-    from speechmatics.models import (
+    from speechmatics.batch_client import BatchClient  # type: ignore[import-untyped]
+    from speechmatics.client import WebsocketClient  # type: ignore[import-untyped]
+    from speechmatics.models import (  # type: ignore[import-untyped]
         AudioSettings,
         BatchTranscriptionConfig,
         ConnectionSettings,
@@ -52,7 +52,7 @@ def test_the_legacy_websocket_and_batch_clients(sdk_env: Served, shared_audio: P
 
     finals: list[str] = []
     client = WebsocketClient(ConnectionSettings(url=sdk_env.realtime, auth_token=KEY, generate_temp_token=True,
-                                                ssl_context=None))  # type: ignore[arg-type]
+                                                ssl_context=None))
     client.add_event_handler(ServerMessageType.AddTranscript,
                              lambda message: finals.append(message["metadata"]["transcript"]))
     with (shared_audio / "audio_04_16kHz.wav").open("rb") as audio:
