@@ -140,11 +140,14 @@ class FramePump:
     def _place(self, channel: Channel, frames: Frames, end_time: float | None) -> None:
         if len(frames) == 0 or end_time is None:
             return
-        for piece in channel.aligner.place(frames, end_time):
-            self._emit(channel, piece)
+        start = channel.aligner.position
+        for piece in channel.aligner.place(frames, end_time):  # silence before a late block, then the block
+            self._emit(channel, piece, start)
+            start += len(piece)
 
-    def _emit(self, channel: Channel, piece: Frames) -> None:
-        start_time = (channel.aligner.position - len(piece)) / self.rate
+    def _emit(self, channel: Channel, piece: Frames, start: int | None = None) -> None:
+        """``start``: the piece's first frame on the timeline (default: it ends where the channel is now)."""
+        start_time = (channel.aligner.position - len(piece) if start is None else start) / self.rate
         channel.view.write(piece)
         for tap in list(self._taps):
             try:

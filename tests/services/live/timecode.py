@@ -55,6 +55,7 @@ class TimecodeSession:
         self.config = dict(config)
         self.warnings: Sequence[dict[str, Any]] = ()
         self.heard = bytearray()
+        self.audio = bytearray()  # everything it was fed
         self.start: float | None = None  # the recording's time of this session's first sample
         self._inner: ScriptedSession | None = None
         self.audio_seconds = 0.0
@@ -74,6 +75,7 @@ class TimecodeSession:
 
     async def feed(self, audio: bytes, audio_seconds: float) -> Sequence[dict[str, Any]]:
         self.audio_seconds = audio_seconds
+        self.audio += audio
         if self._inner is None:
             self.heard += audio
             if len(self.heard) < LISTEN_SECONDS * RATE * 2:
