@@ -201,8 +201,9 @@ class SessionRecorder:
     def _off(self, error: OSError) -> None:
         assert self._session is not None
         self.state = "off"
-        where = f" ({self.store.root})"
-        self.problem = f"This session is not being recorded: {why(error)}{where}. The captions go on."
+        reason = why(error) if error.errno in (errno.ENOSPC, errno.EDQUOT) else \
+            f"the sessions folder {self.store.root} cannot be written ({error.strerror or type(error).__name__})"
+        self.problem = f"This session is not being recorded: {reason}. The captions go on."
         self._session.events.put(Problem(self.problem, Severity.WARNING, Action.NONE))
         self._session.events.put(RecordingChanged("off", "", str(self.store.root), self.problem))
         self._done.set()
