@@ -179,9 +179,11 @@ class Studio:
 
     def open_settings(self) -> SettingsDialog:
         from studio.qt.settings.dialog import SettingsDialog
+        from studio.services.voices.cache import voice_cache_dir
 
         if self.settings_dialog is None or not self.settings_dialog.isVisible():
-            self.settings_dialog = SettingsDialog(self.state, self.credentials, self.bridge, self.window)
+            self.settings_dialog = SettingsDialog(self.state, self.credentials, self.bridge, self.window,
+                                                  voice_cache=voice_cache_dir(self.paths.cache))
             self.settings_dialog.open()
         self.settings_dialog.raise_()
         self.settings_dialog.activateWindow()

@@ -4,6 +4,7 @@ default language, theme."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt
@@ -57,7 +58,8 @@ def _combo(items: Mapping[K, str], current: str) -> QComboBox:
 
 class SettingsDialog(QDialog):
     def __init__(self, state: AppState, credentials: Credentials, bridge: AsyncBridge,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, voice_cache: Path | None = None) -> None:
+        """``voice_cache``: the voice preview cache's folder, for its "Clear" control (none without it)."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
@@ -129,6 +131,12 @@ class SettingsDialog(QDialog):
         general_form = QFormLayout(general_box)
         general_form.addRow("Default language", self.language_combo)
         general_form.addRow("Theme", self.theme_combo)
+        self.voice_cache: QWidget | None = None
+        if voice_cache is not None:
+            from studio.qt.voices.cache_control import VoiceCacheControl
+
+            self.voice_cache = VoiceCacheControl(voice_cache, bridge)
+            general_form.addRow("Voice previews", self.voice_cache)
 
         self.error_label = make_label("", "ErrorText", wrap=True)
         self.error_label.hide()

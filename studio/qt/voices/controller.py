@@ -98,8 +98,10 @@ class VoicesController(QObject):
         return text_limit(self.engine_id)
 
     def load(self) -> None:
-        """Loads (off the GUI thread) what the page shows: the engine's voices, the history, the devices."""
+        """Loads (off the GUI thread) what the page shows: the engine's voices, the history, the devices; and
+        gets the engine ready (the built-in engine starts now, not on the first Play)."""
         self.reload_voices()
+        self.warm_up()
         path = self.history.path
         if path is not None:
             self._run(asyncio.to_thread(History.load, path), on_result=self._history_loaded)
@@ -132,6 +134,13 @@ class VoicesController(QObject):
 
         self._run(asyncio.to_thread(catalogue, local=True), on_result=loaded,
                                    on_error=self._failed)
+
+    def warm_up(self) -> None:
+        """Connects to the active engine ahead of the first preview; a problem is said when Play is pressed."""
+        async def connect() -> None:
+            await self.context.connect()
+
+        self._run(connect(), on_error=lambda error: log.info("the engine is not ready yet: %s", error))
 
     def _history_loaded(self, loaded: History) -> None:
         self.history.merge(loaded)  # what was heard before the file was read stays first

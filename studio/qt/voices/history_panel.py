@@ -5,8 +5,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal, SignalInstance
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QListView, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal, SignalInstance
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QListView,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.qt.widgets.labels import make_label
 from studio.services.voices.history import History, HistoryEntry
@@ -63,6 +74,40 @@ class HistoryModel(QAbstractListModel):
         return None
 
 
+class HistoryDelegate(QStyledItemDelegate):
+    """Two lines per preview, each elided to the width: who and when, then the text (muted)."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(200, QFontMetrics(option.font).height() * 2 + 12)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        head, _, body = text.partition("\n")
+        rect = option.rect
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.save()
+        if selected:
+            painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
+        elif index.row() % 2:
+            painter.fillRect(rect, palette.color(QPalette.ColorRole.AlternateBase))
+        metrics = QFontMetrics(option.font)
+        width = rect.width() - 16
+        line = metrics.height()
+        bold = QFont(option.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        painter.drawText(rect.left() + 8, rect.top() + 5, width, line, Qt.AlignmentFlag.AlignVCenter,
+                         QFontMetrics(bold).elidedText(head, Qt.TextElideMode.ElideRight, width))
+        painter.setFont(option.font)
+        muted = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        painter.setPen(palette.color(muted))
+        painter.drawText(rect.left() + 8, rect.top() + 6 + line, width, line, Qt.AlignmentFlag.AlignVCenter,
+                         metrics.elidedText(body, Qt.TextElideMode.ElideRight, width))
+        painter.restore()
+
+
 class HistoryPanel(QWidget):
     replay_requested = Signal(object)  # HistoryEntry
     save_requested = Signal(object)
@@ -75,8 +120,9 @@ class HistoryPanel(QWidget):
         self.view.setModel(self.model)
         self.view.setAccessibleName("Recent previews")
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(True)
+        self.view.setItemDelegate(HistoryDelegate(self.view))
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setUniformItemSizes(True)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.doubleClicked.connect(lambda index: self._emit(self.replay_requested, index.row()))
         self.view.activated.connect(lambda index: self._emit(self.replay_requested, index.row()))

@@ -63,6 +63,8 @@ class TextPanel(QWidget):
         self.recent.setAccessibleName("Recent texts")
         self.recent.setToolTip("Put a text you used before in the box")
         self.recent.activated.connect(self._recent_picked)
+        self.recent.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.recent.setMinimumContentsLength(16)
         self.set_recent([])
         self.counter = QLabel("")
         self.counter.setObjectName("SectionHint")

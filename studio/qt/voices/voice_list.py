@@ -197,9 +197,10 @@ class VoiceDelegate(QStyledItemDelegate):
         muted = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
         painter.setPen(palette.color(muted))
         left = text_left + name_width + 8
+        detail = voice.summary if voice.summary != voice.name else voice.id  # eSpeak's names say the language
         if left < rect.right() - 40:
             painter.drawText(left, top, rect.right() - left - 8, line, Qt.AlignmentFlag.AlignVCenter,
-                             metrics.elidedText(voice.summary, Qt.TextElideMode.ElideRight, rect.right() - left - 8))
+                             metrics.elidedText(detail, Qt.TextElideMode.ElideRight, rect.right() - left - 8))
         painter.drawText(text_left, top + line + 2, available, line, Qt.AlignmentFlag.AlignVCenter,
                          metrics.elidedText(voice.description, Qt.TextElideMode.ElideRight, available))
         painter.restore()
@@ -248,9 +249,6 @@ class VoicePanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setUniformItemSizes(True)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
-        self.hint = QLabel("Select a voice to play it; tick two or more to compare them.")
-        self.hint.setObjectName("SectionHint")
-        self.hint.setWordWrap(True)
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -263,7 +261,6 @@ class VoicePanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.language_combo)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.hint)
         self._choosing = False
 
     def set_voices(self, voices: Sequence[VoiceInfo], chosen: str, language: str) -> None:
