@@ -87,7 +87,7 @@ async def test_a_full_disk_stops_the_recording_and_the_captions_go_on(scripted: 
     # The library still opens it, with what was journaled.
     document = SessionLibrary(store.root).open(folder.name)
     assert document.audio == folder / "audio.wav"
-    assert len(document.transcript.all_finals()) == sum(len(f["results"]) for f in journaled)  # type: ignore[arg-type]
+    assert len(document.transcript.all_finals()) == sum(len(f["results"]) for f in journaled)
 
 
 async def test_a_sessions_folder_that_cannot_be_written_leaves_the_session_unrecorded(
