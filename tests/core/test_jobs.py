@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from studio.core.jobs import (
 )
 
 
-def job(state: JobState = JobState.QUEUED, **changes: object) -> Job:
+def job(state: JobState = JobState.QUEUED, **changes: Any) -> Job:
     base = Job.new("/media/talk.wav", "talk.wav", size=1000, mtime_ns=5, settings=JobSettings(), position=0,
                    created_at=100.0)
     return dataclasses.replace(base, state=state, **changes)  # any state, as a store may hold it
