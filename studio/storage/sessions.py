@@ -122,7 +122,7 @@ class SessionInfo:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def new_id(when: datetime | None = None) -> str:

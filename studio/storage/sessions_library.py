@@ -122,12 +122,14 @@ class SessionLibrary:
 
     # -- reading ---------------------------------------------------------------------------------------------
     def list(self) -> list[SessionSummary]:
+        """Every session, newest first."""
         out = []
         for session_id in self.store.ids():
             try:
                 out.append(self.summary(session_id))
             except SessionStoreError:
                 continue  # a folder being deleted, or one a newer studio wrote
+        out.sort(key=lambda s: (s.created, s.id), reverse=True)
         return out
 
     def summary(self, session_id: str) -> SessionSummary:
