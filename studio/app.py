@@ -7,6 +7,7 @@ bridge, the keychain lookup and the Settings dialog are made when first needed o
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -252,6 +253,7 @@ def run(*, smoke: bool | str = False) -> int:
         check = SmokeCheck(studio)
 
     def exposed() -> None:
+        gc.enable()  # studio.cli disables it for start-up
         if check is not None:
             check.run()
         elif smoke:
@@ -268,6 +270,7 @@ def run(*, smoke: bool | str = False) -> int:
         if handle.isExposed():
             watcher.eventFilter(handle, QEvent(QEvent.Type.Expose))
     code = app.exec()
+    gc.enable()
     wakeup.close()
     if check is not None:
         check.cleanup()
