@@ -8,8 +8,9 @@ synthesizer; the Whisper and eSpeak NG engines implement the same protocols.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 Payload = dict[str, Any]
 
@@ -68,4 +69,21 @@ class Synthesizer(Protocol):
 
     def synthesize(self, text: str, voice: str) -> AsyncIterator[bytes]:
         """16 kHz mono 16-bit little-endian PCM, in chunks, as it is produced."""
+        ...
+
+
+@dataclass(frozen=True)
+class PreparedSpeech:
+    """A text already synthesised, whose length is known before its first byte is sent."""
+
+    samples: int  # 16 kHz samples ``chunks`` yields, exactly
+    chunks: AsyncIterator[bytes]  # 16 kHz mono 16-bit little-endian PCM
+
+
+@runtime_checkable
+class PreparingSynthesizer(Synthesizer, Protocol):
+    """A synthesizer that can tell the length of what it will say before it streams it (what a WAV header
+    needs); the TTS endpoint uses ``prepare`` for ``wav_16000`` when a synthesizer has it."""
+
+    async def prepare(self, text: str, voice: str) -> PreparedSpeech:
         ...

@@ -19,18 +19,23 @@ import asyncio
 import ctypes
 import ctypes.util
 import logging
+import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
+
+from studio.local.engines import PreparedSpeech
 
 log = logging.getLogger(__name__)
 
 OUTPUT_RATE = 16000
 AHEAD_CHUNKS = 40  # 2 s of audio
 BUFFER_MS = 50
+SPOOL_BYTES = 32 * 1024**2  # eSpeak's output for ``prepare`` stays in memory up to this size (12 min), then on disk
+RESAMPLE_BLOCK = 16384  # samples at eSpeak's rate resampled at a time when a prepared text is streamed
 _SYNCHRONOUS = 2  # AUDIO_OUTPUT_SYNCHRONOUS
 _DONT_EXIT = 0x8000  # espeakINITIALIZE_DONT_EXIT
 _CHARS_UTF8 = 1
@@ -189,6 +194,35 @@ class EspeakSynthesizer:
         """The eSpeak voice behind a voice name."""
         return VOICE_MAP.get(voice) or self._local[voice]
 
+    async def prepare(self, text: str, voice: str) -> PreparedSpeech:
+        """The whole text synthesised first, at eSpeak's own rate, and resampled only as it is streamed: the
+        length (what a WAV header must say before its first sample) is then known at the cost of eSpeak alone,
+        about a millisecond per second of speech, instead of the whole pipeline's."""
+        library = self._library
+        identifier = self.identifier(voice)
+        stop = threading.Event()
+        spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by chunks
+
+        def sink(samples: np.ndarray) -> bool:
+            if stop.is_set():
+                return False
+            try:
+                spool.write(samples.astype("<i2").tobytes())
+            except ValueError:  # closed: the listener went away
+                return False
+            return True
+
+        try:
+            await asyncio.to_thread(library.synthesize, text, identifier, sink, _FALLBACK.get(voice))
+        except BaseException:
+            stop.set()  # a listener that went away stops eSpeak at its next piece
+            spool.close()
+            raise
+        count = spool.tell() // 2
+        spool.seek(0)
+        samples = round(count * OUTPUT_RATE / library.sample_rate)
+        return PreparedSpeech(samples, _resampled(spool, library.sample_rate, samples))
+
     async def synthesize(self, text: str, voice: str) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue()
@@ -243,3 +277,25 @@ class EspeakSynthesizer:
         finally:
             stop.set()
             await asyncio.shield(worker)
+
+
+async def _resampled(spool: IO[bytes], rate: int, samples: int) -> AsyncIterator[bytes]:
+    """eSpeak's samples from ``spool`` at 16 kHz (libsoxr, streaming), exactly ``samples`` of them; closes it."""
+    import soxr
+
+    resampler = soxr.ResampleStream(rate, OUTPUT_RATE, 1, dtype="int16")
+    left = samples
+    try:
+        while left > 0:
+            raw = spool.read(RESAMPLE_BLOCK * 2)
+            block = np.frombuffer(raw, dtype="<i2")
+            out = resampler.resample_chunk(block, last=not raw)
+            if not raw:  # the resampler's tail; then silence for the odd sample the rounding still owes
+                out = np.concatenate([out, np.zeros(max(0, left - len(out)), dtype=np.int16)])
+            out = out[:left]
+            left -= len(out)
+            if len(out):
+                yield out.astype("<i2").tobytes()
+            await asyncio.sleep(0)
+    finally:
+        spool.close()

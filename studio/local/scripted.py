@@ -20,7 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from studio.local.engines import EngineRejection, Payload
+from studio.local.engines import EngineRejection, Payload, PreparedSpeech
 
 SERVER_MADE = {"RecognitionStarted", "AudioAdded", "ChannelAudioAdded", "EndOfTranscript", "SpeakersResult"}
 SENTENCES = (
@@ -293,12 +293,20 @@ class ToneSynthesizer:
     def voices(self) -> Sequence[str]:
         return list(self.VOICES)
 
+    @staticmethod
+    def length(text: str) -> int:
+        """Samples at 16 kHz: 60 ms a character."""
+        return max(1, int(len(text.strip()) * 0.06 * 16000))
+
+    async def prepare(self, text: str, voice: str) -> PreparedSpeech:
+        return PreparedSpeech(self.length(text), self.synthesize(text, voice))
+
     async def synthesize(self, text: str, voice: str) -> AsyncIterator[bytes]:
         import numpy as np
 
         frequency = self.VOICES.get(voice, 262.0)
         rate = 16000
-        total = max(1, int(len(text.strip()) * 0.06 * rate))
+        total = self.length(text)
         chunk = rate // 10
         for start in range(0, total, chunk):
             n = min(chunk, total - start)

@@ -6,11 +6,13 @@ with chunked transfer encoding as ``server.synthesizer`` produces it — never b
 
 - ``wav_16000`` (the default when ``output_format`` is omitted): a complete, valid WAV — a 44-byte RIFF/WAVE
   header (PCM, mono, 16 kHz, 16-bit) with the real RIFF and ``data`` sizes, then the samples. A header can
-  only carry real sizes once the length is known, so the text is synthesised to the end first (eSpeak NG runs
-  several hundred times faster than real time: a few milliseconds per second of speech, well inside the
-  200 ms first-byte target for anything but very long texts), kept in a spooled temporary file (memory, then
-  disk), and then streamed. The file a client saves as it arrives (what the official SDK's examples do) is
-  therefore valid as is: Python's ``wave`` reads its real length.
+  only carry real sizes once the length is known. A synthesizer that can ``prepare`` a text
+  (``studio.local.engines.PreparingSynthesizer``: eSpeak NG, the tones) says how long it is before streaming
+  it: eSpeak synthesises the whole text at its own rate first — about a millisecond per second of speech, a
+  paragraph in 20–30 ms — and the resampling to 16 kHz, the costlier part, happens as the samples are sent.
+  Any other synthesizer's output is collected to its end in a spooled temporary file (memory, then disk), then
+  streamed. The file a client saves as it arrives (what the official SDK's examples do) is therefore valid as
+  is: Python's ``wave`` reads its real length.
 - ``pcm_16000``: the bare samples, 16 kHz mono signed 16-bit little-endian, sent as they are made (the
   lowest latency; what the official SDK asks for by default and what players stream from).
 
@@ -21,6 +23,7 @@ format or an empty ``text``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import struct
@@ -30,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from studio.local.engines import PreparingSynthesizer
 from studio.local.server import error_response
 
 if TYPE_CHECKING:
@@ -45,6 +49,7 @@ MAX_TEXT_CHARS = 100_000
 SPOOL_BYTES = 32 * 1024**2  # a WAV being made stays in memory up to this size (17 min of audio), then on disk
 WRITE_BYTES = 64 * 1024
 MAX_WAV_DATA = UNKNOWN_SIZE - 36  # the most a RIFF size field can say
+HANGUP_CHECK = 0.05  # seconds between looks at the connection while a text is prepared
 
 
 def wav_header(data_size: int = UNKNOWN_SIZE, *, sample_rate: int = SAMPLE_RATE, channels: int = 1,
@@ -82,6 +87,37 @@ async def _write_wav(request: web.Request, response: web.StreamResponse, chunks:
             await response.write(piece)
 
 
+async def _write_prepared(request: web.Request, response: web.StreamResponse, synthesizer: PreparingSynthesizer,
+                          text: str, voice: str) -> None:
+    """A WAV whose length the synthesizer knew before the first sample: the header at once, then the samples
+    as they are made ready. A listener that hangs up while the text is prepared stops the preparation."""
+    preparing = asyncio.ensure_future(synthesizer.prepare(text, voice))
+    while not preparing.done():
+        await asyncio.wait([preparing], timeout=HANGUP_CHECK)
+        if not preparing.done() and (request.transport is None or request.transport.is_closing()):
+            preparing.cancel()
+            await asyncio.gather(preparing, return_exceptions=True)
+            raise ConnectionResetError("the listener went away")
+    prepared = preparing.result()
+    chunks = prepared.chunks
+    try:
+        size = 2 * prepared.samples
+        if size > MAX_WAV_DATA:
+            raise ConnectionResetError("longer than a WAV file can be")
+        await response.write(wav_header(size))
+        sent = 0
+        async for chunk in chunks:
+            if sent + len(chunk) > size:
+                raise RuntimeError(f"the synthesizer sent more than the {prepared.samples} samples it announced")
+            sent += len(chunk)
+            await response.write(chunk)
+        if sent != size:
+            raise RuntimeError(f"the synthesizer sent {sent // 2} of the {prepared.samples} samples it announced")
+    finally:
+        if isinstance(chunks, AsyncGenerator):
+            await chunks.aclose()
+
+
 def add_routes(app: web.Application, server: LocalServer) -> None:
     async def generate(request: web.Request) -> web.StreamResponse:
         if not server.authorised(request, "tts"):
@@ -111,7 +147,15 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
         response = web.StreamResponse(status=200, headers={"Content-Type": content_type})
         response.enable_chunked_encoding()
         await response.prepare(request)
-        chunks = server.synthesizer.synthesize(text, voice)
+        synthesizer = server.synthesizer
+        if output_format == "wav_16000" and isinstance(synthesizer, PreparingSynthesizer):
+            try:
+                await _write_prepared(request, response, synthesizer, text, voice)
+                await response.write_eof()
+            except ConnectionResetError:  # the listener went away: stop synthesising
+                log.debug("text-to-speech client disconnected")
+            return response
+        chunks = synthesizer.synthesize(text, voice)
         try:
             if output_format == "wav_16000":
                 await _write_wav(request, response, chunks)
