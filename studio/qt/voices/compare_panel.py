@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QRadioButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from studio.core.settings import CompareMode
 from studio.qt.voices.waveform import WaveformView, clock
@@ -70,15 +70,19 @@ class ComparePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.heading = make_label("Compare", "PanelHeading")
-        self.sequence = QRadioButton("One after the other")
+        self.sequence = QPushButton("One after the other")
         self.sequence.setAccessibleName("Compare one after the other")
-        self.toggle = QRadioButton("Switch at the same point")
+        self.sequence.setToolTip("Each voice in turn, with a short pause between them")
+        self.toggle = QPushButton("Switch at the same point")
         self.toggle.setAccessibleName("Compare by switching at the same point")
-        self.toggle.setToolTip("Click a voice's button while one plays to hear the other from the same point of "
+        self.toggle.setToolTip("Click another voice's button while one plays to hear it from the same point of "
                                "the text")
         group = QButtonGroup(self)
-        group.addButton(self.sequence)
-        group.addButton(self.toggle)
+        group.setExclusive(True)
+        for button in (self.sequence, self.toggle):
+            button.setObjectName("ModeButton")
+            button.setCheckable(True)
+            group.addButton(button)
         self.sequence.setChecked(True)
         self.sequence.toggled.connect(lambda _on: self.mode_changed.emit(self.mode))
         self.hint = make_label("Tick two or more voices in the list, then Compare (Ctrl+Shift+Return): hear them "
@@ -94,6 +98,7 @@ class ComparePanel(QWidget):
         top.addWidget(self.heading)
         top.addSpacing(12)
         top.addWidget(self.sequence)
+        top.addSpacing(-1)
         top.addWidget(self.toggle)
         top.addStretch(1)
         layout = QVBoxLayout(self)

@@ -8,7 +8,6 @@ one display-rate timer that runs only while something plays or arrives.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -19,14 +18,14 @@ from studio.api.tts import OutputFormat
 from studio.audio.playback import OutputDevice
 from studio.core.settings import CompareMode, Settings
 from studio.qt.context import WorkspaceContext
-from studio.qt.theme import Colors
 from studio.qt.voices.compare_panel import ComparePanel
-from studio.qt.voices.controller import Activity, VoicesController
+from studio.qt.voices.controller import VoicesController
 from studio.qt.voices.history_panel import HistoryPanel
+from studio.qt.voices.status import default_file_name, now_playing, page_style
 from studio.qt.voices.text_panel import TextPanel
 from studio.qt.voices.transport import TransportBar
 from studio.qt.voices.voice_list import VoicePanel
-from studio.qt.voices.waveform import WaveformView, clock
+from studio.qt.voices.waveform import WaveformView
 from studio.qt.widgets.labels import make_label
 from studio.qt.workspaces import WorkspaceSpec
 from studio.services.voices.catalogue import VoiceInfo, find
@@ -37,23 +36,6 @@ from studio.services.voices.history import HistoryEntry
 
 FRAME_MS = 33  # the display rate while something plays or arrives
 SETTINGS_DELAY_MS = 1500  # choices are saved this long after the last change (and when the window closes)
-
-
-def page_style(c: Colors) -> str:
-    return f"""
-    #PanelHeading {{ font-weight: 600; font-size: 11pt; color: {c.text}; }}
-    #PageTitle {{ font-size: 16pt; font-weight: 600; color: {c.text}; }}
-    #NowPlaying {{ font-weight: 600; color: {c.text}; }}
-    #LaneTitle {{ font-weight: 600; color: {c.text}; }}
-    #PrimaryButton {{ background: {c.accent}; color: {c.accent_text}; border: 1px solid {c.accent};
-                      border-radius: 4px; padding: 4px 14px; font-weight: 600; }}
-    #PrimaryButton:disabled {{ background: {c.border}; border-color: {c.border}; }}
-    """
-
-
-def default_file_name(request: PreviewRequest) -> str:
-    words = re.findall(r"[\w]+", request.text.lower())[:5]
-    return f"{request.voice}-{'-'.join(words) or 'preview'}.wav"
 
 
 class VoicesPage(QWidget):
@@ -402,34 +384,9 @@ class VoicesPage(QWidget):
 
     def _refresh_status(self) -> None:
         c = self.controller
-        comparison = c.comparison
-        clip = comparison.playing_clip if comparison is not None else c.clip
-        activity = c.activity()
-        label = self.transport.now_label
-        if clip is None:
-            label.setText("Nothing played yet" if activity is Activity.IDLE else "")
-            self.transport.time_label.setText("")
-            self.transport.stop_button.setEnabled(False)
-            return
-        name = c.name_of(clip.request.voice)
-        where = f"{comparison.current + 1} of {len(comparison.clips)}: " if comparison is not None else ""
-        origin = f" — {c.origin}" if c.origin else ""
-        cached = " (from the cache)" if clip.from_cache else ""
-        text = {
-            Activity.CONNECTING: f"Asking {'the built-in engine' if c.local else 'Speechmatics'} for {name}…",
-            Activity.PLAYING: f"Playing {where}{name}{cached}{origin}",
-            Activity.BUFFERING: f"Playing {where}{name} — waiting for more audio…",
-            Activity.FINISHED: f"Played {name}{origin}",
-            Activity.STOPPED: f"Stopped {name}",
-            Activity.FAILED: f"{name}: not played",
-            Activity.IDLE: f"Ready: {name}",
-        }[activity]
-        if clip.state is ClipState.STREAMING and activity is Activity.PLAYING:
-            text += " · streaming"
-        label.setText(text)
-        position = c.position_in(clip)
-        total = clock(clip.duration) + ("…" if not clip.pcm.complete else "")
-        self.transport.time_label.setText(f"{clock(position or 0.0)} / {total}" if clip.pcm.frames else "")
+        text, position = now_playing(c)
+        self.transport.now_label.setText(text)
+        self.transport.time_label.setText(position)
         self.transport.stop_button.setEnabled(c.player.active or c.busy)
 
     def settings_changed(self, _settings: Settings) -> None:

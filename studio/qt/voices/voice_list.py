@@ -15,12 +15,14 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
+    QPointF,
+    QRectF,
     QSize,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,7 +31,6 @@ from PySide6.QtWidgets import (
     QListView,
     QStyle,
     QStyledItemDelegate,
-    QStyleOptionButton,
     QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
@@ -150,6 +151,33 @@ class LanguageFilter(QSortFilterProxyModel):
         return bool(model.data(model.index(source_row, 0, source_parent), LanguageRole) == self._language)
 
 
+def draw_tick_box(painter: QPainter, palette: QPalette, x: int, y: int, size: int, ticked: bool, *,
+                  on_highlight: bool = False) -> None:
+    """A tick box that stays visible in both themes and on a highlighted row (the style's own vanishes on a
+    dark base)."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    box = QRectF(x + 0.5, y + 0.5, size - 1, size - 1)
+    text = palette.color(QPalette.ColorRole.HighlightedText if on_highlight else QPalette.ColorRole.Text)
+    accent = palette.color(QPalette.ColorRole.Highlight)
+    if ticked:
+        fill = palette.color(QPalette.ColorRole.HighlightedText) if on_highlight else accent
+        painter.setPen(QPen(fill, 1.2))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(box, 3, 3)
+        mark = accent if on_highlight else palette.color(QPalette.ColorRole.HighlightedText)
+        painter.setPen(QPen(mark, 2.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        painter.drawPolyline([QPointF(x + size * 0.25, y + size * 0.52), QPointF(x + size * 0.43, y + size * 0.7),
+                              QPointF(x + size * 0.76, y + size * 0.32)])
+    else:
+        border = QColor(text)
+        border.setAlphaF(0.55)
+        painter.setPen(QPen(border, 1.2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(box, 3, 3)
+    painter.restore()
+
+
 class VoiceDelegate(QStyledItemDelegate):
     """Two lines per voice: the name and what it is, then the description, muted; a tick box for Compare."""
 
@@ -161,7 +189,6 @@ class VoiceDelegate(QStyledItemDelegate):
         voice = index.data(VoiceRole)
         if not isinstance(voice, VoiceInfo):
             return
-        style = option.widget.style() if option.widget is not None else None
         rect = option.rect
         palette: QPalette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -170,16 +197,10 @@ class VoiceDelegate(QStyledItemDelegate):
             painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
         elif index.row() % 2:
             painter.fillRect(rect, palette.color(QPalette.ColorRole.AlternateBase))
-        check = QStyleOptionButton()
         size = 16
-        check.rect = rect.adjusted(8, (rect.height() - size) // 2, 0, 0)
-        check.rect.setSize(QSize(size, size))
         ticked = index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
-        check.state = (QStyle.StateFlag.State_Enabled
-                       | (QStyle.StateFlag.State_On if ticked else QStyle.StateFlag.State_Off))
-        check.palette = palette
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_CheckBox, check, painter)
+        draw_tick_box(painter, palette, rect.left() + 8, rect.top() + (rect.height() - size) // 2, size, ticked,
+                      on_highlight=selected)
         text_left = rect.left() + 8 + size + 10
         metrics = QFontMetrics(option.font)
         line = metrics.height()

@@ -21,6 +21,9 @@ from studio.services.voices.clip import Clip, peaks
 
 BUCKET = 160  # samples per peak: 10 ms at 16 kHz
 SECONDS_PER_CHARACTER = 0.075  # a typical speaking rate, for the axis while a clip arrives
+BAR_PITCH = 3  # pixels per bar (2 drawn, 1 gap) in the main view
+BAR_PITCH_COMPACT = 2
+RULER_HEIGHT = 18
 
 
 def expected_seconds(text: str) -> float:
@@ -134,28 +137,34 @@ class WaveformView(QWidget):
             painter.end()
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        ruler = 0 if self._compact else RULER_HEIGHT
         width = max(1, int(rect.width()) - 8)
-        middle = rect.center().y()
-        half = rect.height() / 2 - (4 if self._compact else 8)
+        middle = rect.top() + (rect.height() - ruler) / 2
+        half = (rect.height() - ruler) / 2 - (4 if self._compact else 8)
         span = self.span()
-        buckets_per_second = 16000 / BUCKET
-        columns = self._columns(width, span * buckets_per_second)
+        pitch = BAR_PITCH_COMPACT if self._compact else BAR_PITCH  # a bar and the gap after it, in pixels
+        bars = max(1, width // pitch)
+        levels = self._columns(bars, span * 16000 / BUCKET)
         position = self._position()
         played_x = -1.0 if position is None else 4 + position / span * width
-        played = QPen(palette.color(QPalette.ColorRole.Highlight), 1.0)
+        played = QPen(palette.color(QPalette.ColorRole.Highlight), pitch - 1.0, Qt.PenStyle.SolidLine,
+                      Qt.PenCapStyle.FlatCap)
         rest_color = QColor(palette.color(QPalette.ColorRole.Text))
-        rest_color.setAlphaF(0.45 if self._active or position is None else 0.3)
-        rest = QPen(rest_color, 1.0)
+        rest_color.setAlphaF(0.42 if self._active or position is None else 0.3)
+        rest = QPen(rest_color, pitch - 1.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap)
         lines_played: list[QLineF] = []
         lines_rest: list[QLineF] = []
-        for x, level in enumerate(columns):
+        for bar, level in enumerate(levels):
+            x = 4 + bar * pitch + (pitch - 1) / 2
             height = max(0.75, float(np.sqrt(level)) * half)  # square-root law: quiet speech stays visible
-            line = QLineF(4 + x + 0.5, middle - height, 4 + x + 0.5, middle + height)
-            (lines_played if 4 + x <= played_x else lines_rest).append(line)
+            line = QLineF(x, middle - height, x, middle + height)
+            (lines_played if x <= played_x else lines_rest).append(line)
         painter.setPen(rest)
         painter.drawLines(lines_rest)
         painter.setPen(played)
         painter.drawLines(lines_played)
+        if ruler:
+            self._draw_ruler(painter, rect, width, span)
         if not clip.pcm.complete:  # where the audio has got to
             edge = 4 + clip.duration / span * width
             arriving = QColor(palette.color(QPalette.ColorRole.Highlight))
@@ -166,6 +175,24 @@ class WaveformView(QWidget):
             painter.setPen(QPen(palette.color(QPalette.ColorRole.Text), 2.0))
             painter.drawLine(QPointF(played_x, rect.top() + 2), QPointF(played_x, rect.bottom() - 2))
         painter.end()
+
+    def _draw_ruler(self, painter: QPainter, rect: QRectF, width: int, span: float) -> None:
+        """Seconds along the bottom, as far apart as reads well (1, 2, 5, 10… s)."""
+        palette = self.palette()
+        muted = QColor(palette.color(QPalette.ColorRole.Text))
+        muted.setAlphaF(0.55)
+        painter.setPen(QPen(muted, 1.0))
+        metrics = painter.fontMetrics()
+        step = next((s for s in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300) if s / span * width >= 64), 600)
+        baseline = rect.bottom() - 4
+        tick = 0.0
+        while tick <= span + 1e-6:
+            x = 4 + tick / span * width
+            label = clock(tick).removesuffix(".0") if step >= 1 else clock(tick)
+            painter.drawLine(QPointF(x, baseline - RULER_HEIGHT + 6), QPointF(x, baseline - RULER_HEIGHT + 9))
+            if x + metrics.horizontalAdvance(label) < rect.right() - 2:
+                painter.drawText(QPointF(x + 3, baseline), label)
+            tick += step
 
     def _columns(self, width: int, total_buckets: float) -> npt.NDArray[np.float32]:
         """The loudest peak under each pixel column that has audio."""

@@ -217,3 +217,12 @@ def test_a_remembered_device_that_is_gone_falls_back_to_the_default(make_studio:
     page = voices_page(studio, qtbot)
     qtbot.waitUntil(lambda: "not connected" in page.transport.device_combo.toolTip(), timeout=LONG)
     assert page.transport.device_combo.currentIndex() == 0
+
+
+def test_a_saved_preview_is_named_after_its_voice_and_words() -> None:
+    from studio.qt.voices.status import default_file_name
+    from studio.services.voices.clip import PreviewRequest
+
+    assert default_file_name(PreviewRequest("Welcome to the future, of speech!", "sarah")) == \
+        "sarah-welcome-to-the-future-of.wav"
+    assert default_file_name(PreviewRequest("¿…?", "fr-fr")) == "fr-fr-preview.wav"
