@@ -16,6 +16,7 @@ import httpx
 import pytest
 from aiohttp import web
 
+from studio.local.batch import jobs_of
 from studio.local.server import LocalServer, ServerConfig
 from tests.fakes.server import SERVER_KEY
 from tests.local.test_batch_server_raw import AUTH, CONFIG, create, done, wav_bytes
@@ -159,6 +160,33 @@ async def test_a_failing_callback_is_retried_and_the_failures_are_listed(http: h
     assert job["status"] == "done"
     assert [e["message"] for e in job["errors"]] == [
         "Error in sending notification: unable to send notification: Response status: 500, retrying"] * 2
+
+
+async def test_a_callback_that_keeps_failing_is_retried_then_given_up(quick_server: LocalServer,
+                                                                      http: httpx.AsyncClient,
+                                                                      listener: Listener) -> None:
+    import socket
+
+    listener.fail_first = 99
+    with socket.socket() as probe:  # a port nobody listens on: the connection is refused
+        probe.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{probe.getsockname()[1]}/callback"
+    config = {**CONFIG, "notification_config": [{"url": listener.url, "contents": ["jobinfo"]}, {"url": refused}]}
+    job_id = (await create(http, config, wav_bytes(2))).json()["id"]
+    task = jobs_of(quick_server).jobs[job_id].task
+    assert task is not None
+    await asyncio.wait_for(task, 15)  # the job's task ends once every notification got its answer or gave up
+    attempts = 1 + len(quick_server.config.notification_retry_delays)  # the first try and one per delay
+    job = (await http.get(f"/v2/jobs/{job_id}", headers=AUTH)).json()["job"]
+    assert len(listener.calls) == attempts and job["status"] == "done"
+    errors = [e["message"] for e in job["errors"]]
+    served = [e for e in errors if "Response status: 500" in e]
+    unreachable = [e for e in errors if "Response status" not in e]
+    assert served == ["Error in sending notification: unable to send notification: Response status: 500, retrying"] \
+        * (attempts - 1) + ["Error in sending notification: unable to send notification: Response status: 500"]
+    assert len(unreachable) == attempts and [e.endswith(", retrying") for e in unreachable] == \
+        [True] * (attempts - 1) + [False]
+    assert all(e.startswith("Error in sending notification: unable to send notification: ") for e in unreachable)
 
 
 async def test_a_rejected_job_is_notified_with_status_error(http: httpx.AsyncClient, listener: Listener) -> None:

@@ -80,6 +80,50 @@ async def test_channel_diarization_labels_each_channel(connection: Connection, s
     assert starts == sorted(starts)
 
 
+async def test_channel_diarized_txt_and_srt_read_per_channel(connection: Connection, shared_audio: Path,
+                                                             tmp_path: Path) -> None:
+    """Two people talking over each other on two channels: TXT heads each channel's turn with its label, and no
+    subtitle mixes the channels; both say exactly the words of json-v2, each under its own channel."""
+    first, rate = read_wav(shared_audio / "audio_05_16kHz.wav")
+    second, _ = read_wav(shared_audio / "audio_04_16kHz.wav")
+    left = np.frombuffer(first, dtype="<i2")[: 16000 * 12]
+    right = np.frombuffer(second, dtype="<i2")
+    stereo = np.zeros((16000 * 12, 2), dtype=np.int16)
+    stereo[:, 0] = left
+    stereo[16000 * 2: 16000 * 2 + len(right), 1] = right[: 16000 * 10]  # starts 2 s in: the talk overlaps
+    media = write_wav(tmp_path / "call.wav", stereo, rate)
+    config = {"type": "transcription", "transcription_config": {
+        "language": "en", "diarization": "channel", "channel_diarization_labels": ["Agent", "Caller"]}}
+    async with connection.batch() as client:
+        job = await client.submit(media, config)
+        await client.wait_for_completion(job, poll_interval=0.05)
+        document = await client.transcript(job)
+        txt = await client.transcript_text(job, "txt")
+        srt = await client.transcript_text(job, "srt")
+
+    def said(words: str) -> list[str]:
+        return [w.strip(",.?!").lower() for w in words.split() if w.strip(",.?!")]
+
+    per_channel = {label: said(text(document, label)) for label in ("Agent", "Caller")}
+    assert all(len(words) >= 5 for words in per_channel.values()), per_channel
+    turns = [turn.split("\n", 1) for turn in txt.strip().split("\n\n")]
+    assert len(turns) >= 3  # they take turns (and talk over each other): more than one block per channel
+    heard: dict[str, list[str]] = {"Agent": [], "Caller": []}
+    for heading, body in turns:
+        assert heading in ("CHANNEL: Agent", "CHANNEL: Caller"), heading
+        heard[heading.removeprefix("CHANNEL: ")] += said(body)
+    assert heard == per_channel
+    cues = [block.split("\n", 2)[2] for block in srt.strip().split("\n\n")]
+    position = {"Agent": 0, "Caller": 0}
+    for cue in cues:  # each cue is the next few words of one channel, never of both
+        words = said(cue)
+        owner = [label for label, expected in per_channel.items()
+                 if expected[position[label]:position[label] + len(words)] == words]
+        assert owner, (cue, position, per_channel)
+        position[owner[0]] += len(words)
+    assert position == {label: len(words) for label, words in per_channel.items()}
+
+
 async def test_a_language_the_model_cannot_do_rejects_the_job(connection: Connection, shared_audio: Path) -> None:
     with pytest.raises(JobFailedError) as failure:
         await transcribe(connection, shared_audio / "audio_09_16kHz.wav", {"language": "fr"})
