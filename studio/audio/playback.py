@@ -280,13 +280,15 @@ class Player:
         return max(job.start, min(heard, job.buffer.frames)) / rate
 
     # -- control ------------------------------------------------------------------------------------------
-    def play(self, buffer: PcmBuffer, start: float = 0.0) -> Playback:
-        """Plays ``buffer`` from ``start`` seconds, replacing whatever was playing."""
+    def play(self, buffer: PcmBuffer, start: float = 0.0, *, seamless: bool = False) -> Playback:
+        """Plays ``buffer`` from ``start`` seconds, replacing whatever was playing (which falls silent at once).
+        ``seamless``: if something is playing, carry straight on with ``buffer`` at the next device block,
+        without restarting the stream (A/B toggling)."""
         self.error = None
         first = max(0, int(start * buffer.rate))
         job = Playback(buffer, min(first, buffer.frames) if buffer.complete else first)
-        switching = self.active and self._stream is not None and self._source_rate == buffer.rate
-        if switching:  # mid-playback (A/B toggling): the callback carries on with the new clip, seamlessly
+        switching = seamless and self.active and self._stream is not None and self._source_rate == buffer.rate
+        if switching:
             job.armed = True
         self._job = job
         self._idle_since = None

@@ -143,7 +143,7 @@ def test_a_new_play_replaces_the_old_at_the_next_block() -> None:
     first, second = PcmBuffer.of(np.full(1000, 7, np.int16)), PcmBuffer.of(np.full(1000, -7, np.int16))
     player.play(first)
     assert (blocks(player, 50)[0] == 7).all()
-    player.play(second)
+    player.play(second, seamless=True)
     assert (blocks(player, 50)[0] == -7).all()
     assert player.playback is not None and player.playback.buffer is second
 
@@ -200,7 +200,7 @@ def test_the_callback_never_waits_for_the_writer() -> None:
     assert np.array_equal(np.concatenate(heard), ramp(total))
 
 
-def test_an_idle_stream_is_restarted_with_the_audio_and_a_playing_one_switches_seamlessly() -> None:
+def test_a_stream_is_restarted_with_new_audio_unless_switching_seamlessly() -> None:
     player = silent_player()
     stream = player._stream
     assert isinstance(stream, DrivenStream)
@@ -212,9 +212,14 @@ def test_an_idle_stream_is_restarted_with_the_audio_and_a_playing_one_switches_s
     assert stream.starts == 1  # restarted the moment the first audio came: its first buffer holds it
     assert np.array_equal(blocks(player, 64)[0][:, 0], ramp(64))
     other = PcmBuffer.of(np.full(500, 9, np.int16))
-    player.play(other)  # mid-playback: no restart, the next block is the new clip
+    player.play(other, seamless=True)  # mid-playback, seamless: no restart, the next block is the new clip
     assert stream.starts == 1
     assert (blocks(player, 64)[0] == 9).all()
+    third = PcmBuffer()
+    player.play(third)  # not seamless: silent at once, restarted when the new clip's audio comes
+    assert not blocks(player, 64)[0].any() and stream.starts == 1
+    third.extend(np.full(100, 5, np.int16))
+    assert stream.starts == 2 and (blocks(player, 64)[0] == 5).all()
 
 
 def test_a_clip_that_ends_without_audio_never_opens_the_device() -> None:

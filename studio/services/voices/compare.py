@@ -52,11 +52,11 @@ class Comparison:
         self.stopped = False
         self._play(0, 0.0)
 
-    def _play(self, index: int, start: float) -> None:
+    def _play(self, index: int, start: float, *, seamless: bool = False) -> None:
         self.current = index
         self._ended_at = None
         self.played.append(index)
-        self.player.play(self.clips[index].pcm, start)
+        self.player.play(self.clips[index].pcm, start, seamless=seamless)
 
     def stop(self) -> None:
         self.stopped = True
@@ -105,4 +105,4 @@ class Comparison:
         active = self.player.active and self.player.playback is not None \
             and self.player.playback.buffer is source.pcm
         start = matching_position(self.player.position, source, self.clips[index]) if active else 0.0
-        self._play(index, start)
+        self._play(index, start, seamless=True)
