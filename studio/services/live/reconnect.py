@@ -23,7 +23,8 @@ session's recording, which can be transcribed as a batch job afterwards.
 keepalive timeout), a close that means the service failed (1011 ``internal_error``, 4013 ``job_error``), a
 policy close (1008: idle or keepalive limit) and a session that reached its maximum length are retried; an
 API key that is refused, a usage quota used up, a configuration or language the service refuses and a
-protocol error are not — the session fails and says what to do (``studio.services.advice.explain``). A
+protocol error are not — the session fails and says what to do (``studio.services.advice.explain``); a
+handshake cut off while reconnecting is retried (the network is not back yet). A
 *concurrent*-session quota is retried a few times (``QUOTA_RETRIES``): the dropped session may still count
 against it for a few seconds. ``Backoff`` gives the pauses: 0.5 s, 1, 2, 4, 8, 15, then every 30 s, each
 with ±20 % jitter, until the connection is back or the user stops.
@@ -56,8 +57,12 @@ _NEVER_RETRIED = ("not_authorised", "not_allowed", "invalid_model", "invalid_lan
                   "timelimit_exceeded")
 
 
-def retryable(error: BaseException, quota_failures: int = 0) -> bool:
-    """Whether reconnecting may fix ``error`` (see the module documentation)."""
+def retryable(error: BaseException, quota_failures: int = 0, *, reconnecting: bool = False) -> bool:
+    """Whether reconnecting may fix ``error`` (see the module documentation). ``reconnecting``: the error is
+    an attempt to reconnect — a handshake that breaks off (``ProtocolError``: no WebSocket opened) is then a
+    network that is not back yet, since the same service opened one before."""
+    if reconnecting and isinstance(error, ProtocolError):
+        return True
     if isinstance(error, AuthenticationError | ConfigurationError | ProtocolError):
         return False
     if isinstance(error, QuotaExceededError):

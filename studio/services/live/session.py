@@ -425,7 +425,7 @@ class LiveSession:
                 rt = await self._open_recognition()
             except ApiError as exc:
                 quota_failures += isinstance(exc, QuotaExceededError)
-                if not retryable(exc, quota_failures):
+                if not retryable(exc, quota_failures, reconnecting=True):
                     await self._failed(exc)
                     return False
                 reason = explain(exc, local=self.local)

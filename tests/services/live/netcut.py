@@ -1,7 +1,9 @@
 """A TCP proxy in front of the local server whose network can be cut: ``cut()`` makes it a black hole — bytes
 in either direction are swallowed, new connections are accepted and then never answered, as when a Wi-Fi
 link goes — and ``restore()`` drops what was open then (as the peers' TCP stacks eventually would) and
-forwards again. The client's keepalive (WebSocket ping) is what notices."""
+forwards again. The client's keepalive (WebSocket ping) is what notices. ``cut(reset=True)`` is the other
+kind of outage: every connection is reset at once and new ones are refused until ``restore()`` (a router
+that restarts, a VPN that drops)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ class CutProxy:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._cut = False
+        self._reset = False
+        self._open: set[asyncio.StreamWriter] = set()
         self._stale: set[asyncio.StreamWriter] = set()  # connections open during (or cut by) the outage
         self._tasks: set[asyncio.Task[None]] = set()
         self.connections = 0
@@ -27,11 +31,16 @@ class CutProxy:
     def url(self, path: str = "/v2") -> str:
         return f"ws://127.0.0.1:{self.port}{path}"
 
-    def cut(self) -> None:
+    def cut(self, *, reset: bool = False) -> None:
         self._cut = True
+        self._reset = reset
+        if reset:
+            for writer in list(self._open):
+                writer.transport.abort()
 
     def restore(self) -> None:
         self._cut = False
+        self._reset = False
         for writer in list(self._stale):
             writer.transport.abort()
         self._stale.clear()
@@ -45,6 +54,9 @@ class CutProxy:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        if self._cut and self._reset:
+            writer.transport.abort()
+            return
         if self._cut:
             self._stale.add(writer)
             await self._swallow(reader)
@@ -55,6 +67,7 @@ class CutProxy:
             writer.transport.abort()
             return
         pair = (writer, up_writer)
+        self._open.update(pair)
         there = asyncio.create_task(self._pipe(reader, up_writer, pair))
         back = asyncio.create_task(self._pipe(up_reader, writer, pair))
         self._tasks.update((there, back))
@@ -79,5 +92,6 @@ class CutProxy:
             pass
         finally:
             for each in pair:
+                self._open.discard(each)
                 if not self._cut or each not in self._stale:
                     each.transport.abort()
