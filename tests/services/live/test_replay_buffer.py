@@ -84,7 +84,7 @@ def test_a_new_connection_is_shifted_to_where_it_started_and_words_already_final
 
 
 def test_shift_times_moves_every_time_entities_included() -> None:
-    raw = {"message": "AddTranscript", "metadata": {"start_time": 0.0, "end_time": 1.0},
+    raw: dict[str, Any] = {"message": "AddTranscript", "metadata": {"start_time": 0.0, "end_time": 1.0},
            "results": [{"type": "entity", "start_time": 0.1, "end_time": 0.9,
                         "spoken_form": [{"type": "word", "start_time": 0.1, "end_time": 0.5}]}]}
     out = shift_times(raw, 10.0)
