@@ -8,11 +8,12 @@
         audio.wav       the audio, one channel per source (studio.audio.recording: its header valid as it grows)
         .lock           held (flock, through filelock) by the one studio instance writing the session
 
-``SessionStore(root)``: ``create(info) -> SessionHandle`` makes the folder, takes its lock and writes
-``session.json``; ``acquire(id)`` takes the lock of an existing session (``SessionLockedError`` if another
-instance — or another part of this one — holds it); ``read_info(id)``; ``ids()``; ``delete(id)`` (under the
-lock). The lock is an OS lock on an open file, so it goes when its process dies (``kill -9`` included): a
-session whose ``state`` is still ``recording`` and whose lock is free was interrupted and can be recovered.
+``sessions_folder(paths)`` is the root (``Paths.data / "sessions"``). ``SessionStore(root)``: ``create(info) ->
+SessionHandle`` makes the folder, takes its lock and writes ``session.json``; ``acquire(id)`` takes the lock of
+an existing session (``SessionLockedError`` if another instance — or another part of this one — holds it);
+``read_info(id)``; ``ids()``; ``delete(id)`` (under the lock). The lock is an OS lock on an open file, so it
+goes when its process dies (``kill -9`` included): a session whose ``state`` is still ``recording`` and whose
+lock is free was interrupted and can be recovered.
 
 ``SessionHandle`` (holds the lock until ``release()``): ``folder``, ``info``, ``save_info(info)``,
 ``journal_path``, ``audio_path``.
@@ -35,6 +36,7 @@ from typing import Any, Literal
 import filelock
 
 from studio.storage.atomic import write_atomic
+from studio.storage.paths import Paths
 
 SCHEMA_VERSION = 1
 INFO_FILE = "session.json"
@@ -119,6 +121,11 @@ class SessionInfo:
             return cls(**values)
         except TypeError as exc:
             raise SessionStoreError(f"The session's description is not readable ({exc})") from None
+
+
+def sessions_folder(paths: Paths) -> Path:
+    """Where the studio keeps its recorded sessions: ``<data dir>/sessions``."""
+    return paths.data / "sessions"
 
 
 def now_iso() -> str:

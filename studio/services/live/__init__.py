@@ -44,19 +44,33 @@ The session (``session``)
         for the caption-latency benchmark); ``session.origin`` (the clock reading of audio time 0);
         ``session.delivering(label)`` (its device has sent audio yet); ``session.transcript_channel(label)``
         (the ``channel`` its messages carry); ``session.sample_rate`` (16000); ``session.bookmarks.items``.
-    For issue 12: ``session.add_tap(callback(label, frames, audio_time))`` sees every aligned piece of
-    audio per channel; the outbox (``MAX_BUFFER_SECONDS``) is where a reconnecting sender will replay from.
+    ``session.add_tap(callback(label, frames, audio_time))`` sees every aligned piece of audio per channel
+    (the recorder's hook); ``session.events.subscribe(listener)`` every event as it is put, on the loop.
+    Reconnecting (issue 12, ``reconnect``): a connection that drops for a reason a retry can fix puts the
+    session in ``RECONNECTING`` while capture goes on; it reconnects with backoff, sends first the audio whose
+    words were not final, and shifts the new connection's times (``session.time_offset(label)``);
+    ``session.reconnects``, ``session.buffered_seconds()``, ``session.dropped_seconds``.
+
+Recording and recovery (issue 12; the contract is ``/work/team/LIBRARY_API.md``)
+    ``SessionRecorder(store, engine=…, live_text=…, live_text_mode=…)`` (``recorder``): ``await
+    recorder.attach(session)`` before ``start`` — the session's folder (``studio.storage.sessions``) with its
+    WAV, journal and description, written as it runs; ``await recorder.rename_speaker(key, name)``.
+    ``recovery``: ``find_unfinished(library)``, ``recover(library, id)``, ``export_session(document, fmt)``,
+    ``batch_files(document)``.
 
 Events (``events``)
     ``StateChanged(state)`` (``SessionState``: IDLE, CONNECTING, RUNNING, RECONNECTING, STOPPING, STOPPED,
-    FAILED; ``state.active``), ``Message(message, channel)`` (every server message, typed, in order:
+    FAILED; ``state.active``), ``Reconnecting(attempt, retry_in, buffered_seconds, reason)``,
+    ``Reconnected(attempts, offline_seconds, replayed_seconds)``, ``RecordingChanged(state, session_id, folder,
+    text)``, ``Message(message, channel)`` (every server message, typed, in order:
     apply it to a ``studio.core.transcript.Transcript``), ``Problem(text, severity, action)`` (``Severity``
     INFO/WARNING/ERROR; ``Action`` NONE/SETTINGS/RETRY/SOURCES), ``SourceChanged(channel, source_id,
     label)`` (``source_id`` None: lost).
 
 Modules: ``sources`` (listing, choosing, opening, metering), ``devices`` (a session's devices: loss and
 resume on the default), ``align`` (the timeline), ``pump`` (capture thread → loop, resampling, 20 ms
-frames, taps), ``session`` (the runner), ``config``, ``events``, ``bookmarks``.
+frames, taps), ``session`` (the runner), ``reconnect`` (replay buffer, time shift, retry policy), ``recorder``,
+``livetext``, ``recovery``, ``config``, ``events``, ``bookmarks``.
 """
 
 from __future__ import annotations
@@ -70,6 +84,9 @@ from studio.services.live.events import (
     LiveEvent,
     Message,
     Problem,
+    Reconnected,
+    Reconnecting,
+    RecordingChanged,
     SessionState,
     Severity,
     SourceChanged,
@@ -88,6 +105,7 @@ from studio.services.live.sources import (
 
 __all__ = [
     "ME", "THEM", "Action", "AudioRing", "Bookmarks", "LiveConfig", "LiveEvent", "LiveSession", "Mark", "Message",
-    "Problem", "SessionState", "Severity", "SourceChanged", "SourceChoice", "SourceInfo", "SourceKind",
-    "SourceMonitor", "Sources", "StateChanged", "VocabEntry", "list_sources", "open_source",
+    "Problem", "Reconnected", "Reconnecting", "RecordingChanged", "SessionState", "Severity", "SourceChanged",
+    "SourceChoice", "SourceInfo", "SourceKind", "SourceMonitor", "Sources", "StateChanged", "VocabEntry",
+    "list_sources", "open_source",
 ]
