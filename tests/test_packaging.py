@@ -228,3 +228,19 @@ def test_the_installer_script_installs_the_bundle_folder() -> None:
     iss = (PACKAGING / "windows" / "transcription-studio.iss").read_text()
     assert re.search(r'Source: "\.\.\\\.\.\\dist\\transcription-studio\\\*".*recursesubdirs', iss)
     assert "PrivilegesRequired=lowest" in iss and "transcription-studio.exe" in iss
+
+
+def test_a_bundle_without_the_engine_says_so_instead_of_pointing_at_the_set_up(monkeypatch: pytest.MonkeyPatch
+                                                                             ) -> None:
+    from studio import frozen
+    from studio.local import availability
+
+    monkeypatch.setattr(availability, "_installed", lambda module: module != "faster_whisper")
+    assert not frozen.bundled() and frozen.bundle_dir() is None
+    assert availability.probe().reason == "not installed (run scripts/bootstrap.sh)"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", "/opt/transcription-studio/_internal", raising=False)
+    assert frozen.bundled() and frozen.bundle_dir() == Path("/opt/transcription-studio/_internal")
+    info = availability.probe()
+    assert not info.installed and info.reason == "not part of this build of the studio"
+    assert info.missing == ("faster_whisper",)

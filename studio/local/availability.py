@@ -131,7 +131,10 @@ def probe(model_setting: str = PACKAGED, cache_dir: Path | None = None) -> Local
     choice = resolve_model(model_setting, cache_dir) if _PACKAGED_MODULE not in missing else None
     label = choice.label if choice is not None else f"Whisper {PACKAGED_NAME}"
     if missing:
-        return LocalEngineInfo(False, label, "not installed (run scripts/bootstrap.sh)", missing)
+        from studio.frozen import bundled
+
+        reason = "not part of this build of the studio" if bundled() else "not installed (run scripts/bootstrap.sh)"
+        return LocalEngineInfo(False, label, reason, missing)
     assert choice is not None
     if not choice.usable:
         return LocalEngineInfo(False, label, choice.problem, (), choice.location)
