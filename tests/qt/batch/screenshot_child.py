@@ -85,17 +85,18 @@ def main() -> int:
     assert isinstance(page, BatchPage)
     faults = server.server.faults.http
 
+    # The first two uploads are taken at once; the server is slow to take any after them (they stay part-sent).
+    faults.append(HttpFault("/v2/jobs", method="POST", pass_through=True, times=2))
+    faults.append(HttpFault("/v2/jobs", method="POST", delay=3600, pass_through=True, times=100))
+
     def hook(service: BatchService) -> None:
         sent: list[str] = []
 
         def told(job: Job) -> None:
-            if job.state is not JobState.PROCESSING or job.id in sent or job.remote_id is None:
-                return
-            sent.append(job.id)
-            if len(sent) == 1:  # this job's next status check is rate limited for a long while
-                faults.append(HttpFault(f"/v2/jobs/{job.remote_id}", method="GET", status=429, retry_after="900"))
-            elif len(sent) == 2:  # from now on the server is slow to take uploads: the next ones stay part-sent
-                faults.append(HttpFault("/v2/jobs", method="POST", delay=3600, pass_through=True, times=100))
+            if job.state is JobState.PROCESSING and job.remote_id is not None and not sent:
+                sent.append(job.id)  # this job's next status check is rate limited for a long while
+                faults.insert(0, HttpFault(f"/v2/jobs/{job.remote_id}", method="GET", status=429,
+                                           retry_after="900"))
 
         service.queue.transitions.subscribe(told)
 
