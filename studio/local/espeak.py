@@ -41,6 +41,7 @@ _DONT_EXIT = 0x8000  # espeakINITIALIZE_DONT_EXIT
 _CHARS_UTF8 = 1
 _POS_CHARACTER = 1
 _RATE = 1  # espeakRATE
+RANDOM_SEED = 1  # eSpeak's noise generator, before each text
 
 #: The Speechmatics voices (``studio.api.tts.VOICES``) as eSpeak voice identifiers with a variant.
 VOICE_MAP = {
@@ -113,6 +114,12 @@ class EspeakLibrary:
         if self.sample_rate <= 0:
             raise EspeakUnavailableError(f"eSpeak NG did not start (data in {data or 'its default place'})")
         self._lib = lib
+        # eSpeak's breath noise comes from a generator of its own, seeded differently in every process unless
+        # told; a fixed seed before each text makes a process's first rendition of a text always the same
+        # (its pitch flutter still carries on from one text to the next). Older libraries lack the call.
+        self._seed: Callable[[int], Any] | None = getattr(lib, "espeak_ng_SetRandSeed", None)
+        if self._seed is not None:
+            self._seed.argtypes = [ctypes.c_long]
         self._sink: Callable[[np.ndarray], bool] | None = None
         self._callback = _Callback(self._on_audio)  # kept alive as long as the library
         lib.espeak_SetSynthCallback(self._callback)
@@ -158,6 +165,8 @@ class EspeakLibrary:
                     fallback is None or self._lib.espeak_SetVoiceByName(fallback.encode()) != 0):
                 raise EspeakUnavailableError(f"eSpeak NG has no voice {voice!r}")
             encoded = text.encode("utf-8")
+            if self._seed is not None:
+                self._seed(RANDOM_SEED)
             self._sink = sink
             try:
                 status = self._lib.espeak_Synth(encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8,
