@@ -175,14 +175,29 @@ def test_two_channels_interleave_in_time_each_with_its_live_edge() -> None:
     assert t.speakers.get("Me").colour == 0 and t.speakers.get("Them").colour == 1
 
 
-def test_an_interjection_from_the_other_channel_splits_a_turn() -> None:
+def test_the_other_channel_takes_the_turn_at_a_sentence_end_or_a_pause_not_mid_sentence() -> None:
     t = Transcript()
     index, mirror = feed(t)
     t.apply(final(sentence("I think that", 0.0), 0, 1.2, channel="Me"))
-    t.apply(final(sentence("Mm-hm.", 1.0), 1.0, 1.4, channel="Them"))
+    t.apply(final(sentence("Mm-hm.", 1.0), 1.0, 1.4, channel="Them"))  # a backchannel inside Me's sentence
     t.apply(final(sentence("we should go.", 1.3), 1.3, 2.5, channel="Me"))
+    t.apply(final(sentence("Okay.", 2.6), 2.6, 3.0, channel="Them"))
+    t.apply(final(sentence("Now?", 3.4), 3.4, 3.8, channel="Me"))  # after Me's sentence end: a new turn
     mirror.sync()
-    assert texts(index) == [("Me", "I think that"), ("Them", "Mm-hm."), ("Me", "we should go.")]
+    assert texts(index) == [("Me", "I think that we should go."), ("Them", "Mm-hm. Okay."), ("Me", "Now?")]
+
+
+def test_crosstalk_and_echo_do_not_cut_sentences_into_words() -> None:
+    t = Transcript()
+    index, mirror = feed(t)
+    for n, start in enumerate((0.5, 3.0)):  # the meeting in the microphone too: both channels, the same words
+        for channel in ("Me", "Them"):
+            words = sentence("Welcome to the studio." if n == 0 else "This session is scripted.", start + 0.02 * n)
+            t.apply(partial(words[:2], start, start + 1, channel=channel))
+            t.apply(final(words, start, start + 2, channel=channel))
+    mirror.sync()
+    assert texts(index) == [("Me", "Welcome to the studio."), ("Them", "Welcome to the studio."),
+                            ("Me", "This session is scripted."), ("Them", "This session is scripted.")]
 
 
 def test_a_rename_changes_no_row() -> None:

@@ -4,7 +4,9 @@ Rows are paragraphs — a speaker's turn in one channel — and bookmarks. A new
 - when the speaker changes (the speaker key: the diarization label, else the channel label),
 - after a pause longer than ``pause`` seconds,
 - at a bookmark (the bookmark is a row of its own between the two),
-- when another channel's paragraph (or its partial) began meanwhile (turn taking between "Me" and "Them"),
+- when another channel's paragraph (or its partial) began meanwhile and this channel is at a turn boundary
+  — after a sentence end or a pause of ``turn_gap`` seconds (turn taking between "Me" and "Them"; crosstalk,
+  an echo of the meeting in the microphone or a "mm-hm" inside a sentence do not cut a sentence up),
 - in a long monologue: at the first sentence end after ``long_words`` words, or at ``max_words`` words.
 Punctuation never starts a paragraph, except an opening mark (``attaches_to: next``).
 
@@ -51,6 +53,7 @@ from studio.core.transcript.speakers import SpeakerRenamed
 from studio.core.transcript.tokens import Token, render
 
 PAUSE = 3.0
+TURN_GAP = 0.5
 LONG_WORDS = 60
 MAX_WORDS = 200
 BOOKMARK_RANK = -1  # bookmarks sort before paragraphs that start at the same moment
@@ -192,10 +195,11 @@ def _is_word(token: Token) -> bool:
 
 class ParagraphIndex:
     def __init__(self, transcript: Transcript, *, partials: bool = True, pause: float = PAUSE,
-                 long_words: int = LONG_WORDS, max_words: int = MAX_WORDS) -> None:
+                 turn_gap: float = TURN_GAP, long_words: int = LONG_WORDS, max_words: int = MAX_WORDS) -> None:
         self.transcript = transcript
         self.partials = partials
         self.pause = pause
+        self.turn_gap = turn_gap
         self.long_words = long_words
         self.max_words = max_words
         self.translation: str | None = None  # the language whose sentences rows show (None: none)
@@ -403,7 +407,8 @@ class ParagraphIndex:
             return True
         if words >= self.max_words or (words >= self.long_words and previous.is_eos):
             return True
-        return self._interrupted(channel, key, token.start)
+        at_boundary = previous.is_eos or token.start - previous.end >= self.turn_gap
+        return at_boundary and self._interrupted(channel, key, token.start)
 
     def _bookmark_between(self, after: float, upto: float) -> bool:
         i = bisect.bisect_right(self._times, after)
