@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
+from studio.audio.clock import Clock
 from studio.core.transcript import Transcript
 from studio.qt.context import WorkspaceContext
 from studio.services.advice import explain
@@ -87,6 +88,7 @@ class LiveController(QObject):
         self.transcript = transcript
         self.session: LiveSession | None = None
         self.source_factory: SourceFactory | None = None  # tests and benchmarks: files instead of devices
+        self.clock: Clock | None = None  # and the clock such files are paced by (faster than real time)
         self.after_apply: Callable[[], None] = lambda: None
         self.messages_applied = 0
         self._busy = False  # a start or stop is on its way
@@ -111,7 +113,7 @@ class LiveController(QObject):
             raise RuntimeError("a session is already running")
         self.transcript.clear()
         session = LiveSession(self.context.connect, choice, config, source_factory=self.source_factory,
-                              capabilities=self.context.state.capabilities)
+                              clock=self.clock, capabilities=self.context.state.capabilities)
         self.session = session
         self._busy = True
         self._timer.start()
@@ -175,6 +177,8 @@ class LiveController(QObject):
                 self.messages_applied += 1
                 applied = True
             elif isinstance(event, StateChanged):
+                if event.state in (SessionState.STOPPED, SessionState.FAILED):
+                    applied = self._settle_partials() or applied
                 self.state_changed.emit(event.state)
             elif isinstance(event, Problem):
                 self.problem.emit(event)
@@ -184,6 +188,15 @@ class LiveController(QObject):
             self.after_apply()
         if not session.state.active and not self._busy:
             self._timer.stop()
+
+    def _settle_partials(self) -> bool:
+        """The session has ended: no partial left on screen will ever become final, so it goes (what the
+        view shows is then what is exported)."""
+        stale = [channel for channel, track in self.transcript.tracks.items() if track.partial]
+        for channel in stale:
+            self.transcript.apply({"message": "AddPartialTranscript", "results": [],
+                                   **({"channel": channel} if channel is not None else {})})
+        return bool(stale)
 
     async def _shutdown(self) -> None:
         session = self.session

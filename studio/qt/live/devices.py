@@ -43,6 +43,15 @@ class DeviceWatch(QObject):
         self._meters = QTimer(self)
         self._meters.setInterval(1000 // METER_HZ)
         self._meters.timeout.connect(self._pull_levels)
+        self._closed = False
+        context.on_shutdown(self._shutdown)
+
+    async def _shutdown(self) -> None:
+        """At quit (on the loop): let go of the devices; nothing is opened or listed afterwards."""
+        self._closed = True
+        monitor, self.monitor = self.monitor, None
+        if monitor is not None:
+            await monitor.aclose()
 
     # -- when to watch --------------------------------------------------------------------------------
     def set_watching(self, watching: bool) -> None:
@@ -66,7 +75,7 @@ class DeviceWatch(QObject):
         self._apply()
 
     def _apply(self) -> None:
-        idle = self._watching and not self._paused
+        idle = self._watching and not self._paused and not self._closed
         if idle:
             if not self._lister.isActive():
                 self._lister.start()
@@ -83,7 +92,7 @@ class DeviceWatch(QObject):
 
     # -- listing --------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        if self._listing:
+        if self._listing or self._closed:
             return
         self._listing = True
         self.context.bridge.submit(asyncio.to_thread(list_sources), on_result=self._listed,
@@ -102,17 +111,17 @@ class DeviceWatch(QObject):
 
     # -- metering -------------------------------------------------------------------------------------
     def _open_monitor(self) -> None:
-        if self.monitor is not None or self._opening:
+        if self.monitor is not None or self._opening or self._closed:
             return
         monitor = SourceMonitor(self.picker.choice())
         self._opening = True
 
         def opened(_result: object) -> None:
             self._opening = False
-            if self._watching and not self._paused and monitor.choice == self.picker.choice():
+            if self._watching and not self._paused and not self._closed and monitor.choice == self.picker.choice():
                 self.monitor = monitor
             else:
-                self.context.bridge.submit(monitor.aclose())
+                self._release(monitor)
 
         def failed(error: BaseException) -> None:
             self._opening = False
@@ -123,6 +132,12 @@ class DeviceWatch(QObject):
     def _close_monitor(self) -> None:
         monitor, self.monitor = self.monitor, None
         if monitor is not None:
+            self._release(monitor)
+
+    def _release(self, monitor: SourceMonitor) -> None:
+        if self._closed:
+            monitor.close()
+        else:
             self.context.bridge.submit(monitor.aclose())
 
     def _pull_levels(self) -> None:

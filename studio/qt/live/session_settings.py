@@ -33,6 +33,7 @@ DIARIZATION_LABELS = {"none": "One speaker (no labels)", "speaker": "Tell speake
 OPERATING_POINT_LABELS = {"standard": "Standard (faster)", "enhanced": "Enhanced (more accurate)"}
 
 _TOOLTIPS = {
+    "enable_entities": "Numbers, dates, amounts and the like are written as such (“£10”, “2 May”).",
     "max_delay": "How long the service may wait for more audio before a word is final: longer is more "
                  "accurate, shorter is sooner. Can change during a session.",
     "enable_partials": "Words appear as they are heard, then settle. Can change during a session.",
@@ -71,7 +72,7 @@ class SessionSettingsPanel(QWidget):
         for value, label in OPERATING_POINT_LABELS.items():
             self.operating_point.addItem(label, value)
         self.max_delay = _spin(0.7, 4.0, 0.1, " s")
-        self.partials = QCheckBox("Show words as they are heard (partials)")
+        self.partials = QCheckBox("Show partial words")
         self.diarization = QComboBox()
         for value, label in DIARIZATION_LABELS.items():
             self.diarization.addItem(label, value)
@@ -82,7 +83,7 @@ class SessionSettingsPanel(QWidget):
         self.sensitivity = _spin(0.0, 1.0, 0.05, "", 2)
         self.vocab_button = QPushButton()
         self.vocab_button.clicked.connect(self._edit_vocab)
-        self.entities = QCheckBox("Format numbers, dates and amounts as entities")
+        self.entities = QCheckBox("Format entities")
         self.translation_button = QPushButton()
         self.translation_button.clicked.connect(self._edit_translation)
         self.end_of_utterance = _spin(0.0, 2.0, 0.1, " s")
@@ -96,8 +97,12 @@ class SessionSettingsPanel(QWidget):
                              (self.end_of_utterance, "End of utterance after silence")):
             widget.setAccessibleName(name)
 
+        for combo in (self.language, self.operating_point, self.diarization):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Language", self.language)
         form.addRow("Accuracy", self.operating_point)
         form.addRow("Max delay", self.max_delay)

@@ -48,6 +48,8 @@ class SourcePicker(QWidget):
             combo.setMinimumContentsLength(18)
             combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.meters = {ME: LevelMeter(colors, "Microphone level"), THEM: LevelMeter(colors, "System audio level")}
+        for meter in self.meters.values():
+            meter.setMaximumWidth(160)
         self.microphone_label = QLabel("Me")
         self.system_label = QLabel("Them")
         self.note = make_label("", "SectionHint", wrap=True)

@@ -185,11 +185,17 @@ class WaveformPane(QWidget):
         self._names = QVBoxLayout()
         self._names.setContentsMargins(6, 6, 6, 26)
         self._name_labels: list[QLabel] = []
+        self.placeholder = QLabel("The waveform of each source shows here while a session runs.")
+        self.placeholder.setObjectName("SectionHint")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setAccessibleName("Waveform placeholder")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(self._names)
         layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.placeholder, 1)
+        self.plot_widget.hide()
 
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -237,6 +243,8 @@ class WaveformPane(QWidget):
             self._name_labels.append(label)
         self._apply_ranges()
         self.restyle()
+        self.plot_widget.setVisible(bool(self._lanes))
+        self.placeholder.setVisible(not self._lanes)
         if self._lanes:
             self.start()
         else:
@@ -264,6 +272,8 @@ class WaveformPane(QWidget):
     def restyle(self) -> None:
         colors = self._colors()
         self.plot_widget.setBackground(QColor(colors.base))
+        self.setStyleSheet(f"#WaveformPane {{ background: {colors.base}; border: 1px solid {colors.border}; }}")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         axis = self.plot.getAxis("bottom")
         axis.setPen(QPen(QColor(colors.border)))
         axis.setTextPen(QPen(QColor(colors.muted)))
