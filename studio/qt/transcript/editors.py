@@ -73,6 +73,7 @@ class ParagraphEditor(QPlainTextEdit):
         self.setTabChangesFocus(True)
         self.paragraph: Paragraph | None = None
         self._original = ""
+        self.textChanged.connect(self._fit)
         self.hide()
 
     def open(self, paragraph: Paragraph, text: str, rect: QRect, font: QFont) -> None:
@@ -80,11 +81,22 @@ class ParagraphEditor(QPlainTextEdit):
         self._original = text
         self.setFont(font)
         self.setPlainText(text)
-        self.setGeometry(rect.adjusted(-6, -4, 6, self.fontMetrics().height() + 8))
+        self.setGeometry(rect.adjusted(-8, -6, 8, 6))
+        self._fit()
         self.selectAll()
         self.show()
         self.raise_()
         self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _fit(self) -> None:
+        """As tall as its text at its width (it grows as the user types)."""
+        margins = self.contentsMargins()
+        inner = round(2 * self.document().documentMargin()) + margins.left() + margins.right() + 4
+        width = max(40, self.width() - inner)
+        text = self.toPlainText() or " "
+        bound = self.fontMetrics().boundingRect(QRect(0, 0, width, 100_000), int(Qt.TextFlag.TextWordWrap), text)
+        height = bound.height() + round(2 * self.document().documentMargin()) + margins.top() + margins.bottom() + 4
+        self.resize(self.width(), max(height, self.fontMetrics().lineSpacing() + 12))
 
     def _close(self, accept: bool) -> None:
         if not self.isVisible():

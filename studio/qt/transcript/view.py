@@ -195,6 +195,11 @@ class TranscriptView(QWidget):
             self.jump_button.setStyleSheet(
                 f"QPushButton {{ background: {colors.accent}; color: {colors.accent_text}; border: none;"
                 f" border-radius: 14px; padding: 6px 14px; font-weight: 600; }}")
+            editor = (f"border: 2px solid {colors.accent}; border-radius: 6px; background: {colors.base};"
+                      f" color: {colors.text}; selection-background-color: {colors.accent};"
+                      f" selection-color: {colors.accent_text};")
+            self.paragraph_editor.setStyleSheet(f"QPlainTextEdit {{ {editor} }}")
+            self.name_editor.setStyleSheet(f"QLineEdit {{ {editor} padding: 0 4px; }}")
             self.list.redraw()
         finally:
             self._restyling = False
