@@ -135,6 +135,7 @@ class LiveSession:
         self._wake_stop = asyncio.Event()  # Stop pressed while reconnecting
         self._start_done = asyncio.Event()
         self._stop_requested = False
+        self._finishing = False  # Stop is sending the rest (a drop meanwhile reconnects for the last words)
         self._overflow_told = False
         self._failing = False
         self._failing = False
@@ -309,7 +310,7 @@ class LiveSession:
             if self._in(SessionState.RUNNING):
                 await self._finish()
             return
-        if self._state is SessionState.RECONNECTING:
+        if self._state is SessionState.RECONNECTING and not self._finishing:
             self._stop_requested = True
             self._wake_stop.set()
             task = self._reconnecting
@@ -412,6 +413,8 @@ class LiveSession:
         reason = explain(error, local=self.local)
         log.info("live: reconnecting after %s", error)
         while True:
+            if finishing and backoff.attempt >= END_ATTEMPTS:  # stopping: the user is not kept waiting for ever
+                return False
             delay = backoff.next()
             self.events.put(Reconnecting(backoff.attempt, round(delay, 2), self._buffer.unsettled_seconds(), reason))
             if self._stop_requested and not finishing:
@@ -470,6 +473,7 @@ class LiveSession:
         self._set_state(SessionState.STOPPED)
 
     async def _finish(self) -> None:
+        self._finishing = True
         self._set_state(SessionState.STOPPING)
         await self._stop_capture()
         assert self._rt is not None and self._pump is not None
@@ -498,6 +502,8 @@ class LiveSession:
                         "The last words did not arrive in time"))
                 return
             if not await self._reconnect(error):
+                if self._state is SessionState.RECONNECTING:  # not back in time: end without the last words
+                    await self._end_offline()
                 return
         await self._cancel_tasks()
         self._set_state(SessionState.STOPPED)

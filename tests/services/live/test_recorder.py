@@ -52,6 +52,7 @@ async def test_a_two_source_session_is_recorded_as_it_runs_and_completed_at_stop
     folder = recorder.folder
     assert folder is not None and folder.parent == store.root
     await session.start()
+    await recorder.rename_speaker("S2", "Guests")  # before S2 first speaks (6.6 s of audio in)
 
     # While it runs: every final that reached the views is already in the journal, and the WAV is valid.
     await log.wait_for(lambda e: len(finals(e)) >= 4)
@@ -67,7 +68,6 @@ async def test_a_two_source_session_is_recorded_as_it_runs_and_completed_at_stop
     assert info["source_kind"] == "both" and info["settings"]["diarization"] == "speaker"
 
     at = await session.bookmark("decision")
-    await recorder.rename_speaker("S2", "Guests")
     records, _ = read_journal(folder / "journal.jsonl")
     assert {"type": "bookmark", "time": at, "label": "decision"} in records
     assert {"type": "rename", "speaker": "S2", "name": "Guests"} in records
