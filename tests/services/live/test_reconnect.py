@@ -195,6 +195,38 @@ async def test_a_silent_network_is_noticed_by_the_keepalive_and_reconnected(
     assert "did not answer in time" in first.reason or "keepalive" in first.reason
 
 
+async def test_a_drop_while_stopping_reconnects_for_the_last_words(server: LocalServer,
+                                                                   recognizer: TimecodeRecognizer,
+                                                                   recording: Path) -> None:
+    uninterrupted = await run(server.urls, recording, recognizer)
+    proxy = CutProxy(server.host, server.port)
+    await proxy.start()
+    endpoints = Endpoints(proxy.url(), server.urls.batch, server.urls.tts)
+    first = len(recognizer.sessions)
+
+    async def drop_once(ending: object) -> None:
+        if len(recognizer.sessions) == first + 1:  # EndOfStream reached the first connection: cut it there
+            proxy.cut(reset=True)
+            proxy.restore()
+
+    recognizer.on_finish = drop_once
+    clock = ScaledClock(SPEED)
+    made: list[FileSource] = []
+    session = LiveSession(connect_to(endpoints), SourceChoice(SourceKind.MIC), LiveConfig(diarization="none"),
+                          source_factory=file_factory({"Me": recording}, clock, made=made), clock=clock)
+    reconnected = Run(session, EventLog(session))
+    try:
+        await session.start()
+        await asyncio.wait_for(asyncio.to_thread(made[0].finished.wait, 120), 130)
+        await session.stop()
+    finally:
+        await proxy.stop()
+    reconnected.lead = recognizer.starts[first]
+    assert len(recognizer.sessions) == first + 2
+    assert reconnected.log.states[-3:] == [SessionState.RECONNECTING, SessionState.STOPPING, SessionState.STOPPED]
+    assert_continuous(reconnected, uninterrupted)
+
+
 @pytest.mark.parametrize(("error_type", "says", "action"), [
     ("not_authorised", "Check the API key in Settings", Action.SETTINGS),
     ("timelimit_exceeded", "quota is used up", Action.RETRY),

@@ -11,7 +11,7 @@ sessions produced (what the server sent, for the kill-and-recover test).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -97,6 +97,9 @@ class TimecodeSession:
         return []
 
     async def finish(self) -> Sequence[dict[str, Any]]:
+        hook = self.owner.on_finish
+        if hook is not None:
+            await hook(self)
         if self._inner is None:
             return []
         return self._out(await self._inner.finish())
@@ -112,6 +115,7 @@ class TimecodeRecognizer(ScriptedRecognizer):
         self.reference = reference
         self.script_seconds = script_seconds
         self.on_open = on_open
+        self.on_finish: Callable[[TimecodeSession], Awaitable[None]] | None = None  # awaited as a session ends
         self.sessions: list[TimecodeSession] = []
         self.starts: list[float] = []
         self.sent: list[dict[str, Any]] = []
