@@ -72,6 +72,9 @@ log = logging.getLogger(__name__)
 
 Connect = Callable[[], Coroutine[Any, Any, Connection]]
 MAX_BUFFER_SECONDS = BUFFER_SECONDS  # audio kept per source until its words are final (unsent or being heard)
+#: A silent network is noticed within about 17 s (a ping every 5 s, 10 s for its pong, 2 s for the close that
+#: cannot get out) instead of the SDKs' 85 s, while the audio waits in the replay buffer.
+LIVE_OPTIONS = RealtimeOptions(ping_interval=5.0, ping_timeout=10.0, close_timeout=2.0)
 END_ATTEMPTS = 3  # Stop: connections tried for the last words when the connection drops while stopping
 TICK_SECONDS = 0.25  # how often silent channels are padded and microphones checked for stalls
 END_TIMEOUT = 60.0  # Stop: how long the remaining finals may take
@@ -104,7 +107,7 @@ class LiveSession:
         self._factory = source_factory or open_source
         self.clock = clock or MONOTONIC
         self._caps = capabilities
-        self._options = options or RealtimeOptions()
+        self._options = options or LIVE_OPTIONS
         self._end_timeout = end_timeout
         self.rate = SESSION_RATE
         self.sample_rate = SESSION_RATE  # of the rings and of what is sent
