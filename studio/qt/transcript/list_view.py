@@ -441,8 +441,11 @@ class TranscriptList(Interaction, QListView):
             self.delegate_.paint(painter, layout, top, width, self.row_paint(row, layout, row == current))
         painter.end()
         if self._repaint_from is not None:  # painting measured a row whose height was an estimate
-            QTimer.singleShot(0, lambda: self._settle(self._anchor()))
+            QTimer.singleShot(0, self, self._settle_later)  # (cancelled if the list goes first)
         self.painted.emit()
+
+    def _settle_later(self) -> None:
+        self._settle(self._anchor())
 
     def _paint_placeholder(self, painter: QPainter) -> None:
         if self.placeholder:

@@ -38,6 +38,7 @@ def test_the_view_in_a_real_window(theme: str, colors: Colors, speakers: tuple[s
     x = XServer(screen)
     title = TITLE.format(theme=theme)
     wanted = {rgb(colors.base), rgb(speakers[0]), rgb(speakers[1])}
+    missing: list[object] = ["no window yet"]
     try:
         def painted() -> tuple[Any, np.ndarray] | None:
             window = x.viewable_window(title)
@@ -45,9 +46,15 @@ def test_the_view_in_a_real_window(theme: str, colors: Colors, speakers: tuple[s
             if shot is None:
                 return None
             seen = {tuple(int(c) for c in px) for px in shot.reshape(-1, 3)[::3]}
-            return (window, shot) if wanted <= seen else None
+            missing[:] = sorted(wanted - seen)
+            return (window, shot) if not missing else None
 
-        window, shot = x.wait_for(painted, timeout=20)
+        try:
+            window, shot = x.wait_for(painted, timeout=30)
+        except TimeoutError:
+            proc.kill()
+            _out, err = proc.communicate()
+            raise AssertionError(f"the window never showed {missing}; the app said: {err}") from None
         save_png(shot, ARTIFACTS / "screenshots" / f"transcript-view-{theme}.png")
         pixels = shot.reshape(-1, 3)
         base = np.all(pixels == rgb(colors.base), axis=1).mean()
@@ -61,4 +68,4 @@ def test_the_view_in_a_real_window(theme: str, colors: Colors, speakers: tuple[s
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0, err
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err
