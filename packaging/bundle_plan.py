@@ -297,11 +297,11 @@ def plan(root: Path, *, engine: bool = True, build: Path | None = None) -> Plan:
         result.hiddenimports = [name for name in result.hiddenimports
                                 if not name.startswith(("studio.local.whisper", "studio.local.engine"))]
     icons = root / "build" / "icons"
-    if sys.platform == "win32" and (icons / f"{NAME}.ico").is_file():
-        result.icon = str(icons / f"{NAME}.ico")
+    if sys.platform == "win32":
         result.version_file = str(windows_version_file(root))
-    elif sys.platform == "darwin" and (icons / f"{NAME}.icns").is_file():
-        result.icon = str(icons / f"{NAME}.icns")
+    suffix = {"win32": ".ico", "darwin": ".icns"}.get(sys.platform)
+    if suffix and (icons / f"{NAME}{suffix}").is_file():  # packaging/make_icons.py writes them
+        result.icon = str(icons / f"{NAME}{suffix}")
     return result
 
 
