@@ -1,6 +1,6 @@
 """Start-up figure: process start to main window exposed, against a bare PySide6 window, in interleaved runs.
 
-Run: .venv/bin/python -m tests.bench.bench_startup [--runs 11] [--bundle PATH | --no-bundle]
+Run: .venv/bin/python -m tests.bench.bench_startup [--runs 15] [--bundle PATH | --no-bundle]
 
 Each round starts, in a rotating order, the bare window (``tests.bench.bare_window``), the studio from the
 source tree as the set-up installs it (``.venv/bin/studio --smoke-window``, the console script) and, if it
@@ -105,7 +105,7 @@ def bytecode_note() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=11, help="rounds (default 11)")
+    parser.add_argument("--runs", type=int, default=15, help="rounds (default 15)")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured rounds first (default 2)")
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE, help="the bundle's executable")
     parser.add_argument("--no-bundle", action="store_true", help="do not measure the bundle")
