@@ -21,7 +21,7 @@ from studio.qt.context import WorkspaceContext
 from studio.qt.voices.compare_panel import ComparePanel
 from studio.qt.voices.controller import VoicesController
 from studio.qt.voices.history_panel import HistoryPanel
-from studio.qt.voices.status import default_file_name, now_playing, page_style
+from studio.qt.voices.status import default_file_name, now_playing, page_style, save_filters, save_target
 from studio.qt.voices.text_panel import TextPanel
 from studio.qt.voices.transport import TransportBar
 from studio.qt.voices.voice_list import VoicePanel
@@ -31,7 +31,6 @@ from studio.qt.workspaces import WorkspaceSpec
 from studio.services.voices.catalogue import VoiceInfo, find
 from studio.services.voices.clip import Clip, ClipState, PreviewRequest
 from studio.services.voices.compare import Comparison
-from studio.services.voices.export import SAVE_FORMATS, format_for_path
 from studio.services.voices.history import HistoryEntry
 
 FRAME_MS = 33  # the display rate while something plays or arrives
@@ -186,19 +185,16 @@ class VoicesPage(QWidget):
         self.controller.stop()
         self._refresh_status()
 
-    def save_dialog(self) -> None:
-        request = self._request_to_save()
+    def save_dialog(self, request: PreviewRequest | None = None) -> None:
+        """Asks where to save ``request`` (default: what is on screen, else the text in the chosen voice)."""
+        request = request or self._request_to_save()
         if request is None:
             return
-        filters = ";;".join(f"{f.label} (*{f.suffix})" for f in SAVE_FORMATS)
         path, chosen = QFileDialog.getSaveFileName(self, "Save the voice preview",
-                                                   str(Path.home() / default_file_name(request)), filters)
+                                                   str(Path.home() / default_file_name(request)), save_filters())
         if path:
-            fmt = next((f for f in SAVE_FORMATS if chosen.startswith(f.label)), None)
-            target = Path(path)
-            if fmt is not None and target.suffix.lower() != fmt.suffix and format_for_path(target) != fmt.id:
-                target = target.with_suffix(fmt.suffix)
-            self.save_to(target, request, fmt.id if fmt is not None else None)
+            target, output_format = save_target(Path(path), chosen)
+            self.save_to(target, request, output_format)
 
     def save_to(self, path: Path, request: PreviewRequest | None = None,
                 output_format: OutputFormat | None = None) -> None:
@@ -345,11 +341,7 @@ class VoicesPage(QWidget):
         self._start_frames()
 
     def _save_entry(self, entry: HistoryEntry) -> None:
-        path, _chosen = QFileDialog.getSaveFileName(
-            self, "Save the voice preview", str(Path.home() / default_file_name(entry.request)),
-            ";;".join(f"{f.label} (*{f.suffix})" for f in SAVE_FORMATS))
-        if path:
-            self.save_to(Path(path), entry.request)
+        self.save_dialog(entry.request)
 
     # -- the display-rate timer ---------------------------------------------------------------------------
     def _start_frames(self) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from studio.api.tts import OutputFormat
 from studio.qt.theme import Colors
 from studio.qt.voices.controller import Activity, VoicesController
 from studio.qt.voices.waveform import clock
 from studio.services.voices.clip import ClipState, PreviewRequest
+from studio.services.voices.export import SAVE_FORMATS
 
 
 def now_playing(c: VoicesController) -> tuple[str, str]:
@@ -56,3 +59,18 @@ def default_file_name(request: PreviewRequest) -> str:
     """"sarah-welcome-to-the-future-of.wav": the voice and the text's first words."""
     words = re.findall(r"\w+", request.text.lower())[:5]
     return f"{request.voice}-{'-'.join(words) or 'preview'}.wav"
+
+
+def save_filters() -> str:
+    return ";;".join(f"{f.label} (*{f.suffix})" for f in SAVE_FORMATS)
+
+
+def save_target(path: Path, chosen_filter: str) -> tuple[Path, OutputFormat]:
+    """Where to save and in which format: a known extension decides, else the filter chosen in the dialog
+    (whose extension is then added)."""
+    by_suffix = {f.suffix: f for f in SAVE_FORMATS} | {".raw": SAVE_FORMATS[1], ".wave": SAVE_FORMATS[0]}
+    known = by_suffix.get(path.suffix.lower())
+    if known is not None:
+        return path, known.id
+    chosen = next((f for f in SAVE_FORMATS if chosen_filter.startswith(f.label)), SAVE_FORMATS[0])
+    return path.with_name(path.name + chosen.suffix), chosen.id

@@ -226,3 +226,13 @@ def test_a_saved_preview_is_named_after_its_voice_and_words() -> None:
     assert default_file_name(PreviewRequest("Welcome to the future, of speech!", "sarah")) == \
         "sarah-welcome-to-the-future-of.wav"
     assert default_file_name(PreviewRequest("¿…?", "fr-fr")) == "fr-fr-preview.wav"
+
+
+def test_the_save_dialogs_answer_decides_the_format() -> None:
+    from studio.qt.voices.status import save_filters, save_target
+
+    wav_filter, pcm_filter = save_filters().split(";;")
+    assert save_target(Path("/x/hello.wav"), pcm_filter) == (Path("/x/hello.wav"), "wav_16000")  # the name wins
+    assert save_target(Path("/x/hello.PCM"), wav_filter) == (Path("/x/hello.PCM"), "pcm_16000")
+    assert save_target(Path("/x/hello"), pcm_filter) == (Path("/x/hello.pcm"), "pcm_16000")  # else the filter
+    assert save_target(Path("/x/take.2"), wav_filter) == (Path("/x/take.2.wav"), "wav_16000")

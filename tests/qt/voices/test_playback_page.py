@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from studio.app import Studio
@@ -178,3 +179,24 @@ def test_what_the_page_plays_is_heard_on_the_sink(page: VoicesPage, tts_server: 
     assert clip is not None and clip.duration > 2
     lag, correlation = best_alignment(recorder.recorded, (clip.pcm.samples() / 32768).astype(np.float32))
     assert correlation > 0.9, f"correlation {correlation:.3f} at lag {lag}"
+
+
+def test_the_keyboard_plays_compares_and_stops(studio: Studio, page: VoicesPage, qtbot: QtBot) -> None:
+    studio.window.show()
+    qtbot.waitExposed(studio.window)
+    studio.window.activateWindow()  # the window's shortcuts reach the active window only
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is studio.window, timeout=LONG)
+    page.text.edit.setFocus()
+    qtbot.keyClicks(page.text.edit, "Keys only.")
+    qtbot.keyClick(page.text.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.controller.clip is not None, timeout=LONG)
+    assert page.text.text == "Keys only."  # Ctrl+Return played; it did not add a line
+    qtbot.waitUntil(lambda: finished(page), timeout=LONG)
+    page.voices.model.set_compared(["sarah", "megan"])
+    qtbot.keyClick(page.text.edit, Qt.Key.Key_Return,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: page.controller.comparison is not None and page.controller.player.active,
+                    timeout=LONG)
+    qtbot.keyClick(page.text.edit, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not page.controller.player.active, timeout=LONG)
+    assert page.controller.comparison is not None and page.controller.comparison.stopped
