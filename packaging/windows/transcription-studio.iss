@@ -1,4 +1,4 @@
-; Inno Setup 6 script: a per-user installer for the one-folder bundle (no administrator rights needed).
+; Inno Setup 6.3 (or newer) script: a per-user installer for the one-folder bundle (no administrator rights needed).
 ; Build on Windows, after the bundle:
 ;   scripts\build-bundle.sh is Linux-only; on Windows run, from the repository:
 ;     .venv\Scripts\python packaging\make_icons.py
