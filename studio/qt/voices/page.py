@@ -43,6 +43,7 @@ class VoicesPage(QWidget):
         self.context = context
         self.spec = spec
         self.setObjectName("workspace-voices")
+        self.setAccessibleName(spec.heading)
         settings = context.state.settings.voices
         self.controller = VoicesController(context, self)
         self._voice = settings.voice
@@ -226,8 +227,12 @@ class VoicesPage(QWidget):
         self.update()
 
     def confirm_close(self) -> bool:
+        """The window is closing: the choices are saved and the page's timers stop (the player is closed by
+        the controller's shutdown clean-up)."""
         if self._pending_settings:
             self.save_choices()
+        for timer in (self.timer, self.idle_timer, self.settings_timer):
+            timer.stop()
         return True
 
     # -- state --------------------------------------------------------------------------------------------
