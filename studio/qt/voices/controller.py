@@ -189,8 +189,13 @@ class VoicesController(QObject):
         self._on_loop(lambda: self.player.play(clip.pcm, seconds))
 
     def replay(self, entry: HistoryEntry) -> Clip:
-        """A preview from the history: from the cache, so no request is made while it is there."""
-        return self.play_request(entry.request, origin="the history")
+        """A preview from the history: from the cache, so no request is made while it is there. One heard on
+        another engine and no longer cached is spoken by this one (the same voice name is another voice)."""
+        request = entry.request
+        cache = self.service.cache
+        if request.engine != self.engine_id and (cache is None or not cache.has(request)):
+            request = self.request(request.text, request.voice, request.output_format)
+        return self.play_request(request, origin="the history")
 
     def compare(self, text: str, voices: Sequence[str], mode: CompareMode) -> Comparison | None:
         """The same text in each voice, played one after the other (or switched at the same point)."""

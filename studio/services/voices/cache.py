@@ -61,6 +61,10 @@ class PreviewCache:
     def _wav(self, request: PreviewRequest) -> Path:
         return self.directory / f"{request.key}.wav"
 
+    def has(self, request: PreviewRequest) -> bool:
+        """Whether a clip for ``request`` is kept (one file lookup)."""
+        return self._wav(request).is_file()
+
     def get(self, request: PreviewRequest) -> npt.NDArray[np.int16] | None:
         path = self._wav(request)
         try:

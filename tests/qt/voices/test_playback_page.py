@@ -200,3 +200,24 @@ def test_the_keyboard_plays_compares_and_stops(studio: Studio, page: VoicesPage,
     qtbot.keyClick(page.text.edit, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not page.controller.player.active, timeout=LONG)
     assert page.controller.comparison is not None and page.controller.comparison.stopped
+
+
+def test_a_preview_heard_on_another_engine_replays_from_the_cache_or_on_this_one(
+        page: VoicesPage, tts_server: TtsServer, qtbot: QtBot) -> None:
+    from studio.services.voices.clip import BUILTIN, Clip, PreviewRequest
+    from studio.services.voices.history import HistoryEntry
+
+    cache = page.controller.service.cache
+    assert cache is not None
+    kept = PreviewRequest("Heard offline.", "sarah", BUILTIN)
+    cache.put(kept, np.full(8000, 1000, np.int16))
+    gone = PreviewRequest("Heard offline, and evicted since.", "sarah", BUILTIN)
+    page.controller.replay(HistoryEntry.of(kept, 0.5))
+    qtbot.waitUntil(lambda: finished(page), timeout=LONG)
+    clip = page.controller.clip
+    assert isinstance(clip, Clip) and clip.from_cache and clip.request.engine == BUILTIN
+    page.controller.replay(HistoryEntry.of(gone, 0.5))
+    qtbot.waitUntil(lambda: page.controller.clip is not clip and finished(page), timeout=LONG)
+    again = page.controller.clip
+    assert again is not None and again.request.engine == tts_server.urls.tts and not again.from_cache
+    assert tts_server.requests == 1
