@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from studio.api.endpoints import ENV_API_KEY, ENV_RT_URL
 from studio.core.settings import Region, Theme
 from studio.qt.theme import DARK, LIGHT
-from studio.qt.widgets.empty_state import EmptyState
 from studio.services.engine import KeySource
 from tests.fakes.secrets import MemorySecretStore
 from tests.qt.conftest import StudioFactory
@@ -16,28 +15,23 @@ from tests.qt.conftest import StudioFactory
 KEY = "window-test-key-0123456789"
 
 
-def test_three_workspaces_each_say_what_they_will_do(qtbot: QtBot, make_studio: StudioFactory) -> None:
+def test_three_workspaces_are_built_when_first_shown(qtbot: QtBot, make_studio: StudioFactory) -> None:
+    from studio.qt.workspaces import WORKSPACES, EmptyWorkspace
+
     window = make_studio().window
     window.show()
     qtbot.waitExposed(window)
     titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
     assert titles == ["Live", "Batch", "Voices"]
-    headings = []
-    for row in range(3):
+    assert set(window.built_pages()) == {"live"}  # the others wait until they are shown
+    for row, spec in enumerate(WORKSPACES):
         window.sidebar.setCurrentRow(row)
         page = window.pages.currentWidget()
-        if row == 0:  # the Live workspace is built (issue 9): its page, not the empty state
-            assert type(page).__name__ == "LivePage" and page.findChild(QWidget, "StartButton") is not None
-            headings.append(page.accessibleName())
-            continue
-        assert isinstance(page, EmptyState)
-        headings.append(page.title_label.text())
-        assert len(page.body_label.text()) > 80
-        assert "Not available in this build yet" in page.note_label.text()
-    assert headings == ["Live captions", "Batch transcription", "Voice previews"]
-    voices = window.page("voices")
-    assert isinstance(voices, EmptyState)
-    assert "Sarah, Theo, Megan or Jack" in voices.body_label.text()
+        assert page is window.built_pages()[spec.key]
+        assert not isinstance(page, EmptyWorkspace), f"{spec.key} is still the empty state"
+        assert type(page).__name__ == spec.factory.rpartition(":")[2]
+        assert page.objectName() == f"workspace-{spec.key}" or page.objectName()
+        assert page.accessibleName(), f"{spec.key}'s page has no accessible name"
 
 
 def test_shortcuts_switch_workspaces(qtbot: QtBot, make_studio: StudioFactory) -> None:
