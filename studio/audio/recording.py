@@ -87,7 +87,7 @@ class WavWriter:
                 self.data_bytes = max(0, (size - HEADER_BYTES) // self.block * self.block)
             else:
                 self.data_bytes = 0
-            os.pwrite(self._fd, header(channels, rate, self.data_bytes), 0)
+            _write_at(self._fd, header(channels, rate, self.data_bytes), 0)
             os.lseek(self._fd, HEADER_BYTES + self.data_bytes, os.SEEK_SET)
         except BaseException:
             os.close(self._fd)
@@ -172,7 +172,7 @@ class WavWriter:
 
     def _update_header(self) -> None:
         assert self._fd is not None
-        os.pwrite(self._fd, header(self.channels, self.rate, self.data_bytes), 0)
+        _write_at(self._fd, header(self.channels, self.rate, self.data_bytes), 0)
         self._header_bytes = self.data_bytes
 
     def flush(self) -> None:
@@ -207,6 +207,20 @@ class WavWriter:
         finally:
             fd, self._fd = self._fd, None
             os.close(fd)
+
+
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    """Writes ``data`` at ``offset`` without moving the file's position (``pwrite``; Windows has none, and the
+    writer's file is only ever written from one thread, so a seek there and back does the same)."""
+    if hasattr(os, "pwrite"):
+        os.pwrite(fd, data, offset)
+        return
+    position = os.lseek(fd, 0, os.SEEK_CUR)
+    try:
+        os.lseek(fd, offset, os.SEEK_SET)
+        os.write(fd, data)
+    finally:
+        os.lseek(fd, position, os.SEEK_SET)
 
 
 def repair_wav(path: str | Path) -> int:
