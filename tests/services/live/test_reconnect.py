@@ -287,3 +287,47 @@ async def test_stop_while_reconnecting_ends_at_once_and_says_what_was_not_transc
     assert log.states[-1] is SessionState.STOPPED
     (warning,) = [p for p in log.problems if "Stopped while the connection was down" in p.text]
     assert warning.severity is Severity.WARNING and "recording" in warning.text
+
+
+async def test_two_channels_each_carry_on_from_their_own_last_final(server: LocalServer,
+                                                                    recognizer: TimecodeRecognizer,
+                                                                    recording: Path) -> None:
+    async def both(faulty: bool) -> tuple[dict[str, list[Word]], LiveSession]:
+        clock = ScaledClock(SPEED)
+        made: list[FileSource] = []
+        session = LiveSession(connect_to(server.urls), SourceChoice(SourceKind.BOTH, "mic", "out"),
+                              LiveConfig(diarization="channel"), clock=clock,
+                              source_factory=file_factory({"Me": recording, "Them": recording}, clock, made=made))
+        log = EventLog(session)
+        opened = len(recognizer.sessions)
+
+        def heal(n: int) -> None:
+            if n > opened + 2:  # the two channels of the new connection
+                server.faults.realtime = RealtimeFaults()
+
+        recognizer.on_open = heal
+        if faulty:
+            server.faults.realtime.drop_after_frames = 800  # both channels' frames count: ~8 s in
+        await session.start()
+        await asyncio.wait_for(asyncio.gather(*(asyncio.to_thread(s.finished.wait, 120) for s in made)), 130)
+        await session.stop()
+        assert log.states[-1] is SessionState.STOPPED
+        # The server opens a recogniser per channel, in the order of the labels.
+        me, them = recognizer.sessions[opened:opened + 2]
+        assert me.start is not None and them.start is not None
+        leads = {"Me": me.start, "Them": them.start}
+        out: dict[str, list[Word]] = {}
+        for channel in ("Me", "Them"):
+            out[channel] = [(r.content, round(r.start_time + leads[channel], 3), round(r.end_time + leads[channel], 3))
+                            for x in log.messages if isinstance(x, m.Transcript) and not x.partial
+                            and x.channel == channel for r in x.results if r.type == "word"]
+        return out, session
+
+    uninterrupted, _ = await both(False)
+    reconnected, session = await both(True)
+    assert session.reconnects == 1
+    for channel in ("Me", "Them"):
+        assert [w for w, _s, _e in uninterrupted[channel]] == expected_words(SCRIPT)
+        assert [w for w, _s, _e in reconnected[channel]] == expected_words(SCRIPT), channel
+        for (word, start, _e), (_w, want, _we) in zip(reconnected[channel], uninterrupted[channel], strict=True):
+            assert start == pytest.approx(want, abs=0.03), (channel, word)
