@@ -35,6 +35,7 @@ from studio.storage.settings_store import SettingsStore
 
 if TYPE_CHECKING:
     from studio.api.endpoints import Endpoints
+    from studio.core.settings import Settings
     from studio.qt.bridge import AsyncBridge, TaskHandle
     from studio.qt.settings.dialog import SettingsDialog
     from studio.services.builtin import BuiltinEngineService
@@ -61,7 +62,7 @@ class Studio:
         self._started = False
         # The theme hears of a settings change before the window restyles itself.
         self.theme = ThemeController(app, self.settings.settings.theme)
-        self.settings.changed.subscribe(lambda settings: self.theme.apply(settings.theme))
+        self.settings.changed.subscribe(self._apply_theme)
         self.context = WorkspaceContext(
             self.state, paths, lambda: self.theme.colors, lambda: self.bridge, lambda: self.connector,
             notify=lambda text: self.window.statusBar().showMessage(text, 15000),
@@ -74,6 +75,9 @@ class Studio:
         if self.settings.problems:
             self.window.statusBar().showMessage(" ".join(self.settings.problems), 30000)
         self.settings_dialog: SettingsDialog | None = None
+
+    def _apply_theme(self, settings: Settings) -> None:
+        self.theme.apply(settings.theme)
 
     @property
     def credentials(self) -> Credentials:

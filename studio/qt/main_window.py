@@ -239,11 +239,13 @@ class MainWindow(QMainWindow):
     def _settings_changed(self, settings: Settings) -> None:
         for action in self.theme_group.actions():
             action.setChecked(action.data() == settings.theme.value)
-        self._restyle()
+        if self._colors() != self._styled_with:
+            self._restyle()
 
     def _restyle(self) -> None:
         # Called after the theme changed: sidebar icons and the status bar take the palette's colours.
         colors = self._colors()
+        self._styled_with = colors
         for row, spec in enumerate(WORKSPACES):
             item = self.sidebar.item(row)
             item.setIcon(icon(spec.icon, QColor(colors.text), 40))

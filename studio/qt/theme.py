@@ -94,6 +94,7 @@ class ThemeController:
         self._theme = theme
         self._os_dark = app.palette().color(QPalette.ColorRole.Window).lightness() < 128
         self._connection = app.styleHints().colorSchemeChanged.connect(self._scheme_changed)
+        self._applied: Colors | None = None
         self.apply(theme)
 
     @property
@@ -104,11 +105,17 @@ class ThemeController:
     def colors(self) -> Colors:
         return DARK if self.dark else LIGHT
 
-    def apply(self, theme: Theme) -> None:
+    def apply(self, theme: Theme) -> bool:
+        """Use ``theme``; True if the colours changed (restyling every widget is not cheap, so a settings
+        save that leaves the theme alone changes nothing)."""
         self._theme = theme
         colors = self.colors
+        if colors == self._applied:
+            return False
+        self._applied = colors
         self._app.setPalette(palette_for(colors))
         self._app.setStyleSheet(stylesheet(colors))
+        return True
 
     def close(self) -> None:
         QObject.disconnect(self._connection)

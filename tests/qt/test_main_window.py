@@ -163,3 +163,16 @@ def test_a_page_can_keep_the_window_open(qtbot: QtBot, make_studio: StudioFactor
     answers[0] = True
     window.close()
     assert not window.isVisible()
+
+
+def test_a_settings_save_that_keeps_the_theme_does_not_restyle(make_studio: StudioFactory) -> None:
+    studio = make_studio()
+    studio.state.save_settings(studio.state.settings.replace(theme=Theme.LIGHT))
+    sheet = studio.app.styleSheet()
+    restyled: list[object] = []
+    studio.window._restyle = lambda: restyled.append(1)  # type: ignore[method-assign]
+    studio.state.save_settings(studio.state.settings.replace(language="de"))
+    assert restyled == [] and studio.app.styleSheet() == sheet
+    assert not studio.theme.apply(Theme.LIGHT)
+    studio.state.save_settings(studio.state.settings.replace(theme=Theme.DARK))
+    assert restyled == [1] and studio.app.palette().color(QPalette.ColorRole.Window).name() == DARK.window
