@@ -233,6 +233,22 @@ async def test_the_built_in_engine_needs_no_key_or_server(shared_audio: Path, tm
 
 
 @pytest.mark.usefixtures("studio_home")
+@pytest.mark.parametrize(("mode", "said"), [("realtime", "That language is not supported: "),
+                                            ("batch", "The batch job was rejected: invalid_language: ")])
+async def test_a_language_the_built_in_model_cannot_do(shared_audio: Path, tmp_path: Path, mode: str,
+                                                       said: str) -> None:
+    """The server says what the service would (it speaks for the service, never of the studio's Settings);
+    the CLI adds what to do, in the studio's words."""
+    wav = shared_audio / "audio_09_16kHz.wav"
+    run = await studio("transcribe", wav, "--engine", "local", "--fast", "--mode", mode, "--language", "de",
+                       "--format", "json", "--out", tmp_path, env=environment(None))
+    assert run.status == 1
+    assert run.errors == [f"studio transcribe: {wav}: {said}Whisper tiny.en transcribes English only, not German "
+                          "(de). Choose English, or a multilingual Whisper model in the studio's Settings."]
+    assert not list(tmp_path.glob("*.json"))
+
+
+@pytest.mark.usefixtures("studio_home")
 async def test_a_progress_bar_on_a_terminal(server: LocalServer, shared_audio: Path, tmp_path: Path) -> None:
     leader, follower = pty.openpty()
     try:

@@ -128,6 +128,7 @@ async def test_a_language_the_model_cannot_do_rejects_the_job(connection: Connec
     with pytest.raises(JobFailedError) as failure:
         await transcribe(connection, shared_audio / "audio_09_16kHz.wav", {"language": "fr"})
     assert "English only" in str(failure.value) and "French" in str(failure.value)
+    assert "Settings" not in str(failure.value)  # the server speaks for the service
 
 
 async def test_features_the_engine_lacks_are_reported_not_dropped(connection: Connection,

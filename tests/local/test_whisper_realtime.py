@@ -148,6 +148,7 @@ async def test_a_language_the_model_cannot_do_is_an_error(connection: Connection
         await connection.realtime().start(AudioFormat("pcm_s16le", 16000), TranscriptionConfig(language="de"))
     assert failure.value.type == "invalid_language"
     assert "English only" in failure.value.reason and "German" in failure.value.reason
+    assert "Settings" not in failure.value.reason  # the server speaks for the service
 
 
 async def test_what_the_engine_cannot_do_is_warned_about(connection: Connection, shared_audio: Path) -> None:
