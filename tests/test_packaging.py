@@ -7,9 +7,11 @@ from __future__ import annotations
 import configparser
 import importlib
 import importlib.util
+import os
 import plistlib
 import re
 import struct
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -205,8 +207,11 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_icons_for_windows_and_macos(tmp_path: Path) -> None:
-    make_icons = packaging_module("make_icons")
-    assert make_icons.main([str(tmp_path)]) == 0
+    make_icons = packaging_module("make_icons")  # for its sizes; it runs in a process of its own, as the build runs
+    # it (its QGuiApplication must not become the test session's application)
+    made = subprocess.run([sys.executable, str(PACKAGING / "make_icons.py"), str(tmp_path)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert made.returncode == 0, made.stderr
     ico = (tmp_path / "transcription-studio.ico").read_bytes()
     reserved, kind, count = struct.unpack("<HHH", ico[:6])
     assert (reserved, kind, count) == (0, 1, len(make_icons.ICO_SIZES))
