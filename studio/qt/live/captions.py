@@ -43,6 +43,17 @@ class _Run:
     key: str
     channel: str | None
     tokens: deque[Token] = field(default_factory=lambda: deque(maxlen=MAX_TOKENS))
+    appended: int = 0  # tokens ever appended: the rendered text is kept until it changes
+    _text: tuple[int, str] = (-1, "")
+
+    def add(self, token: Token) -> None:
+        self.tokens.append(token)
+        self.appended += 1
+
+    def text(self, delimiter: str) -> str:
+        if self._text[0] != self.appended:
+            self._text = (self.appended, render(list(self.tokens), delimiter))
+        return self._text[1]
 
 
 class CaptionFeed:
@@ -60,25 +71,34 @@ class CaptionFeed:
             self._unsubscribe = None
 
     # -- reading ------------------------------------------------------------------------------------------
-    def runs(self, *, partials: bool = True) -> list[CaptionRun]:
+    def runs(self, *, partials: bool = True, budget: int | None = None) -> list[CaptionRun]:
+        """The newest turns, oldest first; with ``budget``, only as many as it takes to have that many
+        characters (the overlay asks for what its lines can hold, so old turns cost nothing)."""
         speakers = self.transcript.speakers
         delimiter = self.transcript.word_delimiter
         named = self._names_matter()
-        out: list[CaptionRun] = []
+        newest_first: list[CaptionRun] = []
         pending = {channel: tokens for channel, tokens in self._partials.items() if tokens} if partials else {}
-        last = len(self._runs) - 1
-        for index, run in enumerate(self._runs):
-            partial = ""
-            if index == last and run.channel in pending and _key(pending[run.channel][0]) == run.key:
-                partial = render(pending.pop(run.channel), delimiter)
-            speaker = speakers.get(run.key)
-            out.append(CaptionRun(run.key, speaker.display, speaker.colour, render(list(run.tokens), delimiter),
-                                  partial, named))
-        for tokens in pending.values():  # partials that start a new turn
+        last = self._runs[-1] if self._runs else None
+        attached = ""
+        if last is not None and last.channel in pending and _key(pending[last.channel][0]) == last.key:
+            attached = render(pending.pop(last.channel), delimiter)
+        for tokens in reversed(pending.values()):  # partials that start a new turn
             key = _key(tokens[0])
             speaker = speakers.get(key)
-            out.append(CaptionRun(key, speaker.display, speaker.colour, "", render(tokens, delimiter), named))
-        return out
+            newest_first.append(CaptionRun(key, speaker.display, speaker.colour, "", render(tokens, delimiter),
+                                           named))
+        total = sum(len(run.partial) for run in newest_first)
+        for run in reversed(self._runs):
+            if budget is not None and total >= budget:
+                break
+            speaker = speakers.get(run.key)
+            text = run.text(delimiter)
+            partial = attached if run is last else ""
+            newest_first.append(CaptionRun(run.key, speaker.display, speaker.colour, text, partial, named))
+            total += len(text) + len(partial) + len(speaker.display) + 2
+        newest_first.reverse()
+        return newest_first
 
     def _names_matter(self) -> bool:
         """Names are shown when there are speakers to tell apart (as the exports do)."""
@@ -106,7 +126,7 @@ class CaptionFeed:
             if last is None or last.key != key or last.channel != channel:
                 last = _Run(key, channel)
                 self._runs.append(last)
-            last.tokens.append(token)
+            last.add(token)
 
     def _rebuild(self) -> None:
         """From the transcript's tail (after an edit or a reload): its last finals, in time order."""

@@ -105,7 +105,9 @@ class LiveController(QObject):
 
     @property
     def active(self) -> bool:
-        return self.state.active or self._busy
+        """A session is starting, running or finishing (a start asked for but not yet begun included)."""
+        state = self.state
+        return state.active or (self._busy and state is SessionState.IDLE)
 
     # -- control ----------------------------------------------------------------------------------------
     def start(self, choice: SourceChoice, config: LiveConfig) -> LiveSession:

@@ -82,6 +82,7 @@ class CaptionOverlay(QWidget):
         self.last_paint = 0.0  # time.perf_counter() after the last paint
         self.paint_hook: Callable[[float], None] | None = None  # told last_paint after each paint (benchmarks)
         self.painted_version = -1
+        self._cached: tuple[object, list[tuple[QTextLayout, CaptionRun, int, int]]] | None = None
         self._unsubscribe = transcript.changes.subscribe(lambda _change: self._changed())
         self._grip = QSizeGrip(self)
         self._grip.setAccessibleName("Resize the caption overlay")
@@ -235,9 +236,20 @@ class CaptionOverlay(QWidget):
         return "\n".join("".join(text for _kind, text in line) for line in self.visible_lines())
 
     def _layouts(self) -> list[tuple[QTextLayout, CaptionRun, int, int]]:
-        runs = self.feed.runs(partials=not self._style.reading_mode)
+        """The text layouts of the newest turns, enough to fill the lines (made again only when the captions,
+        the size, the style or the theme changed: a paint that changes nothing costs no layout)."""
+        key = (self.feed.version, self.width(), self._style, self._colors())
+        if self._cached is not None and self._cached[0] == key:
+            return self._cached[1]
+        layouts = self._make_layouts()
+        self._cached = (key, layouts)
+        return layouts
+
+    def _make_layouts(self) -> list[tuple[QTextLayout, CaptionRun, int, int]]:
         font = self.caption_font()
         width = max(40.0, self.width() - 2.0 * MARGIN)
+        per_line = max(10, int(width / (self._style.font_size * 0.4)))
+        runs = self.feed.runs(partials=not self._style.reading_mode, budget=per_line * (self._style.lines + 1))
         option = QTextOption()
         option.setWrapMode(QTextOption.WrapMode.WordWrap)
         layouts = []

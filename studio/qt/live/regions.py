@@ -3,7 +3,8 @@
 No Qt. ``SpeechRegions(transcript)`` follows the transcript's changes with work proportional to each change:
 final words extend or start a span (words closer than ``join`` seconds share one), the open partial is a
 provisional span of its own; spans older than ``keep`` seconds before the newest are dropped. ``version``
-counts changes, so a view redraws only when something moved.
+counts changes, so a view redraws only when something moved; ``finals_version`` counts only the changes to
+final spans (a partial changes many times a second, the finals far less often).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class SpeechRegions:
         self.join = join
         self.keep = keep
         self.version = 0
+        self.finals_version = 0
         self._finals: dict[str | None, deque[Span]] = {}
         self._partial: dict[str | None, Span] = {}
         self._unsubscribe: Callable[[], None] | None = transcript.changes.subscribe(self._changed)
@@ -58,6 +60,7 @@ class SpeechRegions:
         if isinstance(change, FinalsAppended):
             if self._add(change.channel, change.tokens):
                 self.version += 1
+                self.finals_version += 1
         elif isinstance(change, PartialReplaced):
             span = _extent(change.tokens)
             if span is None:
@@ -78,6 +81,7 @@ class SpeechRegions:
             if span is not None:
                 self._partial[channel] = span
         self.version += 1
+        self.finals_version += 1
 
     def _add(self, channel: str | None, tokens: Iterable[Token]) -> bool:
         spans = self._finals.setdefault(channel, deque())

@@ -42,7 +42,8 @@ def _display(values: np.ndarray) -> np.ndarray:
 
 
 class SpansItem(pg.GraphicsObject):  # type: ignore[misc]
-    """Speech spans of one lane as shaded rectangles, in audio-time coordinates."""
+    """Speech spans of one lane as shaded rectangles, in audio-time coordinates: the final spans (rebuilt only
+    when they change) and the open partial's (moved many times a second, cheaply)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -50,6 +51,7 @@ class SpansItem(pg.GraphicsObject):  # type: ignore[misc]
         self._partial: QRectF | None = None
         self._brush = QBrush(QColor(0, 0, 0, 0))
         self._partial_brush = QBrush(QColor(0, 0, 0, 0))
+        self._finals_bounds = QRectF()
         self._bounds = QRectF()
 
     def set_color(self, color: QColor) -> None:
@@ -60,15 +62,27 @@ class SpansItem(pg.GraphicsObject):  # type: ignore[misc]
         self._brush, self._partial_brush = QBrush(final), QBrush(partial)
         self.update()
 
-    def set_spans(self, finals: Sequence[tuple[float, float]], partial: tuple[float, float] | None) -> None:
-        self.prepareGeometryChange()
+    def set_finals(self, finals: Sequence[tuple[float, float]]) -> None:
         self._finals = [QRectF(s, -1.0, max(e - s, 0.02), 2.0) for s, e in finals]
-        self._partial = QRectF(partial[0], -1.0, max(partial[1] - partial[0], 0.02), 2.0) if partial else None
-        rects = [*self._finals, *([self._partial] if self._partial else [])]
         bounds = QRectF()
-        for rect in rects:
+        for rect in self._finals:
             bounds = bounds.united(rect)
-        self._bounds = bounds
+        self._finals_bounds = bounds
+        self._changed()
+
+    def set_partial(self, partial: tuple[float, float] | None) -> None:
+        rect = QRectF(partial[0], -1.0, max(partial[1] - partial[0], 0.02), 2.0) if partial else None
+        if rect != self._partial:
+            self._partial = rect
+            self._changed()
+
+    def set_spans(self, finals: Sequence[tuple[float, float]], partial: tuple[float, float] | None) -> None:
+        self.set_finals(finals)
+        self.set_partial(partial)
+
+    def _changed(self) -> None:
+        self.prepareGeometryChange()
+        self._bounds = self._finals_bounds.united(self._partial) if self._partial else QRectF(self._finals_bounds)
         self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
@@ -133,6 +147,7 @@ class _LaneItems:
         self.spans.setPos(0.0, centre)
         self.curve.setParentItem(group)
         self.spans_version = -1
+        self.finals_version = -1
         self.drawn_bins = -1
         self.drawn_columns = -1
 
@@ -257,6 +272,7 @@ class WaveformPane(QWidget):
         self._regions = regions
         for items in self._lanes:
             items.spans_version = -1
+            items.finals_version = -1
 
     def start(self) -> None:
         if not self._timer.isActive():
@@ -317,8 +333,10 @@ class WaveformPane(QWidget):
             regions = self._regions
             if regions is not None and regions.version != items.spans_version:
                 channel = items.lane.channel
-                items.spans.set_spans(regions.finals(channel, now - MAX_SECONDS - 1, now + 1),
-                                      regions.partial(channel))
+                if regions.finals_version != items.finals_version:
+                    items.spans.set_finals(regions.finals(channel, now - MAX_SECONDS - 1, now + 1))
+                    items.finals_version = regions.finals_version
+                items.spans.set_partial(regions.partial(channel))
                 items.spans_version = regions.version
         self._group.setPos(-now, 0.0)  # one move scrolls every lane
         self.frames += 1
