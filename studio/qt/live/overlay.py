@@ -246,50 +246,86 @@ class CaptionOverlay(QWidget):
         return layouts
 
     def _make_layouts(self) -> list[tuple[QTextLayout, CaptionRun, int, int]]:
-        font = self.caption_font()
+        """Newest turn first, as many lines as the style shows. A turn that does not fit whole is cut at a
+        word so that its speaker's name still starts the top line ("Name: … the words that fit"): who is
+        speaking is never scrolled away."""
         width = max(40.0, self.width() - 2.0 * MARGIN)
         per_line = max(10, int(width / (self._style.font_size * 0.4)))
         runs = self.feed.runs(partials=not self._style.reading_mode, budget=per_line * (self._style.lines + 1))
-        option = QTextOption()
-        option.setWrapMode(QTextOption.WrapMode.WordWrap)
         layouts = []
-        lines_needed = self._style.lines
+        room = self._style.lines
         for run in reversed(runs):
             if not (run.final or run.partial):
                 continue
-            name = f"{run.name}: " if run.show_name else ""
-            final = run.final + (" " if run.final and run.partial else "")
-            layout = QTextLayout(name + final + run.partial, font)
-            layout.setTextOption(option)
-            formats = []
-            if name:
-                bold = QTextCharFormat()
-                bold.setForeground(self._speaker_color(run.colour))
-                bold.setFontWeight(QFont.Weight.Bold)
-                formats.append(_range(0, len(name), bold))
-            if run.partial:
-                light = QTextCharFormat()
-                light.setForeground(QColor(self._colors().muted))
-                light.setFontItalic(True)
-                light.setFontWeight(QFont.Weight.Normal)
-                formats.append(_range(len(name) + len(final), len(run.partial), light))
-            layout.setFormats(formats)
-            layout.beginLayout()
-            y = 0.0
-            while True:
-                line = layout.createLine()
-                if not line.isValid():
-                    break
-                line.setLineWidth(width)
-                line.setPosition(QPointF(0.0, y))
-                y += line.height()
-            layout.endLayout()
-            layouts.append((layout, run, len(name), len(name) + len(final)))
-            lines_needed -= layout.lineCount()
-            if lines_needed <= 0:
+            made = self._layout(run, width)
+            if made[0].lineCount() > room:
+                made = self._fitted(run, width, room)
+            layouts.append(made)
+            room -= made[0].lineCount()
+            if room <= 0:
                 break
         layouts.reverse()
         return layouts
+
+    def _fitted(self, run: CaptionRun, width: float, room: int) -> tuple[QTextLayout, CaptionRun, int, int]:
+        """``run`` cut from the front, at the earliest word that lets it fit in ``room`` lines."""
+        body = run.final + (" " if run.final and run.partial else "") + run.partial
+        starts = [0] + [i + 1 for i, c in enumerate(body) if c == " " and i + 1 < len(body)]
+        low, high = 1, len(starts) - 1
+        best = self._layout(run, width, skip=starts[high]) if high >= 1 else self._layout(run, width)
+        while low <= high:  # the fewest words dropped that fit
+            middle = (low + high) // 2
+            made = self._layout(run, width, skip=starts[middle])
+            if made[0].lineCount() <= room:
+                best, high = made, middle - 1
+            else:
+                low = middle + 1
+        return best
+
+    def _layout(self, run: CaptionRun, width: float, skip: int = 0) -> tuple[QTextLayout, CaptionRun, int, int]:
+        """The layout of "Name: final partial", without the first ``skip`` characters of the words (then an
+        ellipsis says that the turn began earlier)."""
+        name = f"{run.name}: " if run.show_name else ""
+        final = run.final + (" " if run.final and run.partial else "")
+        partial = run.partial
+        lead = ""
+        if skip:
+            lead = "… "
+            cut = min(skip, len(final))
+            final, partial = final[cut:], partial[skip - cut:] if skip > len(final) else partial
+        head = name + lead
+        layout = QTextLayout(head + final + partial, self.caption_font())
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WordWrap)
+        layout.setTextOption(option)
+        formats = []
+        if name:
+            bold = QTextCharFormat()
+            bold.setForeground(self._speaker_color(run.colour))
+            bold.setFontWeight(QFont.Weight.Bold)
+            formats.append(_range(0, len(name), bold))
+        if lead:
+            muted = QTextCharFormat()
+            muted.setForeground(QColor(self._colors().muted))
+            formats.append(_range(len(name), len(lead), muted))
+        if partial:
+            light = QTextCharFormat()
+            light.setForeground(QColor(self._colors().muted))
+            light.setFontItalic(True)
+            light.setFontWeight(QFont.Weight.Normal)
+            formats.append(_range(len(head) + len(final), len(partial), light))
+        layout.setFormats(formats)
+        layout.beginLayout()
+        y = 0.0
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            line.setPosition(QPointF(0.0, y))
+            y += line.height()
+        layout.endLayout()
+        return layout, run, len(head), len(head) + len(final)
 
     def _lines(self, layouts: list[tuple[QTextLayout, CaptionRun, int, int]]
                ) -> list[list[tuple[str, str, QTextLine]]]:

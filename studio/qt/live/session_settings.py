@@ -191,9 +191,8 @@ class SessionSettingsPanel(QWidget):
             widget.setEnabled(enabled)
             widget.setToolTip((LiveConfig.why_fixed(field) or "") if fixed else _TOOLTIPS.get(field, ""))
         if self._kind == "both":
-            self.speakers_hint.setText("With Microphone + system audio, your words are labelled “Me” and the "
-                                       "meeting's “Them”; “Tell speakers apart” also separates the people in "
-                                       "“Them” where the engine can.")
+            self.speakers_hint.setText("Your words are “Me”, the meeting's “Them”; “Tell speakers apart” also "
+                                       "separates the people in “Them” where the engine can.")
         else:
             self.speakers_hint.setText("")
         self.speakers_hint.setVisible(bool(self.speakers_hint.text()))

@@ -12,6 +12,7 @@ shown right under the system-audio list, where the choice is made.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QSizePolicy, QWidget
@@ -106,7 +107,10 @@ class SourcePicker(QWidget):
         for source_id, label in items:
             combo.addItem(label, source_id)
         index = combo.findData(wanted)
-        if index < 0 and wanted:
+        if index < 0 and wanted.startswith("file:"):  # a recording played as if it were the device
+            combo.addItem(f"File: {Path(wanted[5:]).name}", wanted)
+            index = combo.count() - 1
+        elif index < 0 and wanted:
             # The remembered device is not here now: keep it chosen and say so, rather than swap devices.
             combo.addItem(f"{_short(wanted)} (not connected)", wanted)
             index = combo.count() - 1
@@ -122,12 +126,8 @@ class SourcePicker(QWidget):
         self._wanted = choice
         loading, self._loading = self._loading, True
         self.kind.setCurrentIndex(max(0, self.kind.findData(choice.kind.value)))
-        items = [(self.microphone.itemData(i), self.microphone.itemText(i)) for i in range(1, self.microphone.count())]
-        self._fill(self.microphone, [i for i in items if "(not connected)" not in i[1]],
-                   choice.microphone_id or DEFAULT, "microphone")
-        items = [(self.system.itemData(i), self.system.itemText(i)) for i in range(1, self.system.count())]
-        self._fill(self.system, [i for i in items if "(not connected)" not in i[1]], choice.system_id or DEFAULT,
-                   "output")
+        self._fill(self.microphone, _listed(self.microphone), choice.microphone_id or DEFAULT, "microphone")
+        self._fill(self.system, _listed(self.system), choice.system_id or DEFAULT, "output")
         self._loading = loading
         self._update_visibility()
 
@@ -161,6 +161,12 @@ class SourcePicker(QWidget):
     def set_levels(self, levels: Mapping[str, float]) -> None:
         for channel, meter in self.meters.items():
             meter.set_level(levels.get(channel))
+
+
+def _listed(combo: QComboBox) -> list[tuple[str, str]]:
+    """The devices a list holds (not its "Default" entry nor a remembered one that is missing, nor a file)."""
+    return [(str(combo.itemData(i)), combo.itemText(i)) for i in range(1, combo.count())
+            if not combo.itemText(i).endswith("(not connected)") and not str(combo.itemData(i)).startswith("file:")]
 
 
 def _short(source_id: str) -> str:

@@ -87,6 +87,21 @@ def test_overlay_wraps_and_keeps_only_its_lines_at_a_very_large_size(qtbot: QtBo
     assert overlay.visible_lines()[-1][-1][1].strip().endswith("clear.")
 
 
+def test_overlay_keeps_the_speaker_name_on_the_top_line_of_a_long_turn(qtbot: QtBot) -> None:
+    transcript = Transcript()
+    transcript.apply(message("AddTranscript", words("Short question?", 0.0), "Me"))
+    monologue = " ".join(f"word{i}" for i in range(60)) + "."
+    transcript.apply(message("AddTranscript", words(monologue, 2.0, step=0.3), "Them"))
+    overlay = make_overlay(qtbot, transcript, OverlayStyle(font_size=24, lines=2))
+    overlay.resize(700, overlay.fitting_height())
+    lines = overlay.visible_lines()
+    assert len(lines) == 2
+    assert lines[0][0] == ("name", "Them: … ")  # the turn began earlier, and it is still Them speaking
+    assert lines[-1][-1][1].endswith("word59.")
+    shown = "".join(text for line in lines for kind, text in line if kind != "name").split()
+    assert shown == [f"word{i}" for i in range(60 - len(shown), 59)] + ["word59."]  # the newest words, in order
+
+
 def test_overlay_click_through_and_placement(qtbot: QtBot) -> None:
     overlay = make_overlay(qtbot, conversation())
     overlay.set_style(OverlayStyle(click_through=True))
