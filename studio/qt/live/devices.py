@@ -1,19 +1,23 @@
 """Keeps the source picker up to date: the device lists re-read as devices come and go, and the level meters
-moving — from a ``SourceMonitor`` before a session starts, from the session's own levels while it runs.
+(and the waveform) moving — from a ``SourceMonitor`` before a session starts, from the session while it runs.
 
 Listing talks to the sound server, so it runs on the bridge's loop in a worker thread, every
 ``LIST_SECONDS`` while the page is showing and no session runs (a new or unplugged device shows up within
 that). The monitor opens the chosen devices only while the page is showing and idle — the microphone is
-never held open behind the user's back — and is closed before a session opens the devices itself. The
-meters are pulled on a timer at a fraction of the display rate: never a signal per audio block.
+never held open behind the user's back — and is closed before a session opens the devices itself, when
+the page is hidden, and at quit (``context.on_shutdown``: a monitor still opening then is waited for and
+closed, so no capture thread outlives the window). The meters are pulled on a timer at a fraction of the
+display rate: never a signal per audio block. ``monitor_changed`` tells the page when a monitor opened
+(its rings feed the waveform) or closed (None).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.qt.context import WorkspaceContext
 from studio.qt.live.source_picker import SourcePicker
@@ -23,35 +27,40 @@ log = logging.getLogger(__name__)
 
 LIST_SECONDS = 3.0
 METER_HZ = 30
+OPEN_WAIT = 0.6  # at quit, how long a monitor still opening is waited for (the bridge allows 0.75 s)
+OPEN_DELAY_MS = 1200  # the page must have been showing (and idle) this long before the devices are opened
 
 
 class DeviceWatch(QObject):
+    monitor_changed = Signal(object)  # SourceMonitor | None
+
     def __init__(self, context: WorkspaceContext, picker: SourcePicker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.picker = picker
         self.monitor: SourceMonitor | None = None
         self.sources: Sources | None = None
-        self.session_levels: object = None  # a callable giving {"Me": peak} while a session runs
+        #: While a session runs: its levels ({"Me": peak}), pulled instead of the monitor's.
+        self.session_levels: Callable[[], Mapping[str, float]] | None = None
         self._watching = False
         self._paused = False
         self._listing = False
-        self._opening = False
+        self._opening: asyncio.Task[SourceMonitor] | None = None  # on the loop: a monitor being opened
+        self._wanted = False  # the GUI asked for a monitor that is not open yet
+        self._held: set[SourceMonitor] = set()  # opened and not yet closed (kept on the loop)
+        self._closed = False
         self._lister = QTimer(self)
         self._lister.setInterval(int(LIST_SECONDS * 1000))
         self._lister.timeout.connect(self.refresh)
         self._meters = QTimer(self)
         self._meters.setInterval(1000 // METER_HZ)
         self._meters.timeout.connect(self._pull_levels)
-        self._closed = False
+        # Opening a device takes a second or two and holds it: not for a page flicked past, nor at start-up.
+        self._opener = QTimer(self)
+        self._opener.setSingleShot(True)
+        self._opener.setInterval(OPEN_DELAY_MS)
+        self._opener.timeout.connect(self._open_monitor)
         context.on_shutdown(self._shutdown)
-
-    async def _shutdown(self) -> None:
-        """At quit (on the loop): let go of the devices; nothing is opened or listed afterwards."""
-        self._closed = True
-        monitor, self.monitor = self.monitor, None
-        if monitor is not None:
-            await monitor.aclose()
 
     # -- when to watch --------------------------------------------------------------------------------
     def set_watching(self, watching: bool) -> None:
@@ -80,11 +89,13 @@ class DeviceWatch(QObject):
             if not self._lister.isActive():
                 self._lister.start()
                 self.refresh()
-            self._open_monitor()
+            if self.monitor is None and not self._opener.isActive():
+                self._opener.start()
         else:
             self._lister.stop()
+            self._opener.stop()
             self._close_monitor()
-        if self._watching:
+        if self._watching and not self._closed:
             self._meters.start()
         else:
             self._meters.stop()
@@ -111,39 +122,65 @@ class DeviceWatch(QObject):
 
     # -- metering -------------------------------------------------------------------------------------
     def _open_monitor(self) -> None:
-        if self.monitor is not None or self._opening or self._closed:
+        if self.monitor is not None or self._wanted or self._closed or not self._watching or self._paused:
             return
+        self._wanted = True
         monitor = SourceMonitor(self.picker.choice())
-        self._opening = True
+        self.context.bridge.submit(self._start(monitor), on_result=self._opened, on_error=self._open_failed,
+                                   owner=self)
 
-        def opened(_result: object) -> None:
-            self._opening = False
-            if self._watching and not self._paused and not self._closed and monitor.choice == self.picker.choice():
-                self.monitor = monitor
-            else:
-                self._release(monitor)
+    async def _start(self, monitor: SourceMonitor) -> SourceMonitor:
+        """On the loop: opens ``monitor``; closes it again at once if the studio quit meanwhile."""
+        self._opening = asyncio.current_task()
+        try:
+            self._held.add(monitor)
+            await monitor.start()
+        finally:
+            self._opening = None
+        if self._closed:
+            await self._close(monitor)
+        return monitor
 
-        def failed(error: BaseException) -> None:
-            self._opening = False
-            log.info("the sources could not be opened for metering: %s", error)
+    async def _close(self, monitor: SourceMonitor) -> None:
+        self._held.discard(monitor)
+        await monitor.aclose()
 
-        self.context.bridge.submit(monitor.start(), on_result=opened, on_error=failed, owner=self)
+    def _opened(self, monitor: SourceMonitor) -> None:
+        self._wanted = False
+        if self._watching and not self._paused and not self._closed and monitor.choice == self.picker.choice():
+            self.monitor = monitor
+            self.monitor_changed.emit(monitor)
+        else:
+            self._release(monitor)
+
+    def _open_failed(self, error: BaseException) -> None:
+        self._wanted = False
+        log.info("the sources could not be opened for metering: %s", error)
 
     def _close_monitor(self) -> None:
         monitor, self.monitor = self.monitor, None
         if monitor is not None:
+            self.monitor_changed.emit(None)
             self._release(monitor)
 
     def _release(self, monitor: SourceMonitor) -> None:
-        if self._closed:
-            monitor.close()
-        else:
-            self.context.bridge.submit(monitor.aclose())
+        if not self._closed:  # else the clean-up at quit closes it
+            self.context.bridge.submit(self._close(monitor))
+
+    async def _shutdown(self) -> None:
+        """At quit, on the loop: nothing is opened or listed any more, and every device the monitor holds is
+        let go — one still opening is waited for (it closes itself once open)."""
+        self._closed = True
+        opening = self._opening
+        if opening is not None and not opening.done():
+            await asyncio.wait({opening}, timeout=OPEN_WAIT)
+        self.monitor = None
+        for monitor in list(self._held):
+            await self._close(monitor)
 
     def _pull_levels(self) -> None:
-        levels = self.session_levels
-        if callable(levels):
-            self.picker.set_levels(levels())
+        if self.session_levels is not None:
+            self.picker.set_levels(self.session_levels())
         elif self.monitor is not None:
             self.picker.set_levels(self.monitor.levels())
         else:

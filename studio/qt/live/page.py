@@ -37,7 +37,15 @@ from studio.qt.live.source_picker import SourcePicker
 from studio.qt.transcript import TranscriptView, speaker_color
 from studio.qt.widgets.labels import make_label, set_role
 from studio.qt.workspaces import WorkspaceSpec
-from studio.services.live import LiveConfig, LiveSession, Problem, SessionState, SourceChoice, SourceKind
+from studio.services.live import (
+    LiveConfig,
+    LiveSession,
+    Problem,
+    SessionState,
+    SourceChoice,
+    SourceKind,
+    SourceMonitor,
+)
 
 if TYPE_CHECKING:
     from studio.qt.live.waveform import Lane, WaveformPane
@@ -143,6 +151,7 @@ class LivePage(QWidget):
         self.controller.problem.connect(self._problem)
         self.controller.session_started.connect(self._session_started)
         self.controller.source_changed.connect(lambda change: self.devices.refresh())
+        self.devices.monitor_changed.connect(self._monitor_changed)
         self.controller.after_apply = self._applied
         self._unsubscribe = context.state.changed.subscribe(lambda _state: self._update_engine_note())
         self.destroyed.connect(lambda: self._unsubscribe())
@@ -184,11 +193,16 @@ class LivePage(QWidget):
         self.waveform.set_regions(SpeechRegions(self.transcript))
         if self.controller.session is not None:
             self._session_started(self.controller.session)
+        elif self.devices.monitor is not None:
+            self._monitor_changed(self.devices.monitor)
 
     def _lane_color(self, lane: Lane) -> QColor:
-        if lane.channel is None:
-            return QColor(self.context.colors().accent)
-        return speaker_color(self.transcript.speakers.get(lane.channel).colour, self.context.colors())
+        colors = self.context.colors()
+        if lane.channel is not None:  # the words of this lane are its channel's: the same colour
+            return speaker_color(self.transcript.speakers.get(lane.channel).colour, colors)
+        if self.controller.active:  # one stream: the speakers inside it have the colours
+            return QColor(colors.accent)
+        return speaker_color(0 if lane.label == "Me" else 1, colors)  # as a two-channel session will colour them
 
     # -- actions --------------------------------------------------------------------------------------
     def trigger(self, action: str) -> None:
@@ -344,14 +358,22 @@ class LivePage(QWidget):
             return
         from studio.qt.live.waveform import Lane
 
-        labels = session.config.channel_labels(session.choice.kind.value)
-        lanes = [Lane(label, ring, session.rate, label if label in labels else None)
+        lanes = [Lane(label, ring, session.sample_rate, session.transcript_channel(label))
                  for label, ring in session.rings.items()]
         if lanes:
             self.waveform.set_lanes(lanes, clock=lambda: max(0.0, session.audio_time() - 0.06))
         else:  # the rings appear once the session has opened its sources
             QTimer.singleShot(50, lambda: self._session_started(session) if session is self.controller.session
                               else None)
+
+    def _monitor_changed(self, monitor: SourceMonitor | None) -> None:
+        """Before a session starts, the waveform shows what the chosen sources hear (the monitor's rings)."""
+        if self.waveform is None or self.controller.active:
+            return
+        from studio.qt.live.waveform import Lane
+
+        rings = monitor.rings if monitor is not None else {}
+        self.waveform.set_lanes([Lane(label, ring, ring.samplerate or 16000, None) for label, ring in rings.items()])
 
     def _applied(self) -> None:
         self.view.flush()
