@@ -86,6 +86,11 @@ class LiveSettings(Section):
     # The workspace's views.
     waveform_seconds: float = 10.0
     low_confidence: float = 0.0  # words under this confidence are marked; 0: off
+    # Sessions kept on disk as they run (issue 12), and the live text file other apps (OBS) read.
+    record_sessions: bool = True
+    live_text_file: str = ""  # "": off
+    live_text_mode: str = "transcript"  # "transcript": every final appended; "captions": the last lines
+    live_text_lines: int = 2
 
 
 @dataclass(frozen=True)
