@@ -109,3 +109,25 @@ async def test_numbers_live(connection: Connection, tmp_path: Path, text: str, v
         assert_clean(list(message.raw["results"]))
     for before, after in itertools.pairwise(m for m in transcripts if not m.partial):
         assert before.metadata.end_time <= after.metadata.start_time + 1e-6
+
+
+@pytest.mark.usefixtures("studio_home")
+@pytest.mark.parametrize("mode", ["realtime", "batch"])
+async def test_numbers_through_studio_transcribe(connection: Connection, tmp_path: Path, mode: str) -> None:
+    """The same speech through `studio transcribe` on its own built-in engine: the studio's TXT and SRT
+    exporters (realtime: from the live finals) read the numbers as the engine does, punctuation once."""
+    from tests.test_transcribe_cli import environment, studio
+
+    files = [(await speech(connection, text, voice, tmp_path))[1] for text in SPOKEN for voice in VOICES]
+    out = tmp_path / "out"
+    run = await studio("transcribe", *files, "--engine", "local", "--fast", "--mode", mode, "--format", "txt,srt",
+                       "--out", out, env=environment(None), timeout=180)
+    assert run.status == 0, run.stderr
+    for path in files:
+        text = next(t for t in SPOKEN if path.name.startswith(SPOKEN[t][1] + "-"))
+        txt = (out / f"{path.stem}.txt").read_text(encoding="utf-8")
+        said = " ".join(w for w in words_of(txt.replace("-", " ")) if w != "and")
+        assert said in SPOKEN[text][0], (path.name, txt)
+        assert not re.search(r"\s[,.?!]|[,.?!]{2}", txt), txt
+        cues = (out / f"{path.stem}.srt").read_text(encoding="utf-8").strip().split("\n\n")
+        assert " ".join(" ".join(cue.split("\n")[2:]) for cue in cues) == " ".join(txt.split())
