@@ -10,7 +10,10 @@ refresh rate drains its events — never a signal per audio block or per message
   same channel in the same batch replaces (they would be drawn and undrawn within one frame);
 * calls ``after_apply`` (the page flushes the transcript view then, so a partial is painted in the frame it
   arrived in);
-* reports state changes, problems and device changes through Qt signals (a handful a session).
+* reports state changes, problems, device changes, reconnections and the recording's state through Qt
+  signals (a handful a session).
+
+Each session is recorded to disk as it runs (``SessionRecording``, when the settings ask for it).
 
 ``on_shutdown`` makes quitting end a running session cleanly (its last finals arrive first).
 """
@@ -27,6 +30,7 @@ from PySide6.QtGui import QGuiApplication
 from studio.audio.clock import Clock
 from studio.core.transcript import Transcript
 from studio.qt.context import WorkspaceContext
+from studio.qt.live.recording import SessionRecording
 from studio.services.advice import explain
 from studio.services.live import (
     LiveConfig,
@@ -34,6 +38,9 @@ from studio.services.live import (
     LiveSession,
     Message,
     Problem,
+    Reconnected,
+    Reconnecting,
+    RecordingChanged,
     SessionState,
     Severity,
     SourceChanged,
@@ -79,6 +86,8 @@ class LiveController(QObject):
     state_changed = Signal(object)  # SessionState
     problem = Signal(object)  # Problem
     source_changed = Signal(object)  # SourceChanged
+    #: How the connection and the recording are doing: Reconnecting, Reconnected, RecordingChanged.
+    notice = Signal(object)
     #: A new session was made (its rings are there once it is CONNECTING).
     session_started = Signal(object)  # LiveSession
 
@@ -91,6 +100,7 @@ class LiveController(QObject):
         self.clock: Clock | None = None  # and the clock such files are paced by (faster than real time)
         self.after_apply: Callable[[], None] = lambda: None
         self.messages_applied = 0
+        self.recording = SessionRecording(context, transcript)
         self._busy = False  # a start or stop is on its way
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -120,7 +130,14 @@ class LiveController(QObject):
         self._busy = True
         self._timer.start()
         self.session_started.emit(session)
-        self.context.bridge.submit(session.start(), on_result=lambda _r: self._settled(session),
+        recorder = self.recording.recorder_for(session)
+
+        async def run() -> None:
+            if recorder is not None:
+                await recorder.attach(session)  # before the first audio: the whole session is on disk
+            await session.start()
+
+        self.context.bridge.submit(run(), on_result=lambda _r: self._settled(session),
                                    on_error=lambda error: self._failed(session, error), owner=self)
         return session
 
@@ -186,9 +203,13 @@ class LiveController(QObject):
                 self.problem.emit(event)
             elif isinstance(event, SourceChanged):
                 self.source_changed.emit(event)
+            elif isinstance(event, Reconnecting | Reconnected | RecordingChanged):
+                self.notice.emit(event)
         if applied:
             self.after_apply()
-        if not session.state.active and not self._busy:
+        recorder = self.recording.recorder
+        finishing = recorder is not None and recorder.state == "recording"  # its last event is still to come
+        if not session.state.active and not self._busy and not finishing:
             self._timer.stop()
 
     def _settle_partials(self) -> bool:

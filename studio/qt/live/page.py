@@ -12,6 +12,7 @@ and the meters moving while no session runs. The page's actions (``trigger``): `
 from __future__ import annotations
 
 import datetime
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,9 @@ from studio.services.live import (
     LiveConfig,
     LiveSession,
     Problem,
+    Reconnected,
+    Reconnecting,
+    RecordingChanged,
     SessionState,
     SourceChoice,
     SourceKind,
@@ -50,6 +54,7 @@ from studio.services.live import (
 if TYPE_CHECKING:
     from studio.qt.live.waveform import Lane, WaveformPane
 
+WHAT = {"Me": "microphone", "Them": "system audio"}
 STATE_TEXT = {SessionState.IDLE: "", SessionState.CONNECTING: "Starting…", SessionState.RUNNING: "● Live",
               SessionState.RECONNECTING: "Reconnecting…", SessionState.STOPPING: "Finishing the last words…",
               SessionState.STOPPED: "Stopped", SessionState.FAILED: "Stopped by a problem"}
@@ -95,6 +100,10 @@ class LivePage(QWidget):
         self.export_button.clicked.connect(self.export)
         self.status = make_label("", "SectionHint")
         self.status.setAccessibleName("Session status")
+        self.detail = make_label("", "SectionHint", wrap=True)  # reconnecting, recording
+        self.detail.setAccessibleName("Connection and recording")
+        self.detail.setMaximumWidth(380)
+        self._detail_until = 0.0
         self.engine_note = make_label("", "SectionHint", wrap=True)
         self.engine_note.setAccessibleName("What the engine cannot do")
         self.banner = ProblemBanner(context.colors)
@@ -107,6 +116,7 @@ class LivePage(QWidget):
         controls = QVBoxLayout()
         controls.addLayout(buttons)
         controls.addWidget(self.status)
+        controls.addWidget(self.detail)
         controls.addStretch(1)
         top = QHBoxLayout()
         top.addWidget(self.picker, 1)
@@ -150,6 +160,7 @@ class LivePage(QWidget):
         self.controller.state_changed.connect(self._state_changed)
         self.controller.problem.connect(self._problem)
         self.controller.session_started.connect(self._session_started)
+        self.controller.notice.connect(self._notice)
         self.controller.source_changed.connect(lambda change: self.devices.refresh())
         self.devices.monitor_changed.connect(self._monitor_changed)
         self.controller.after_apply = self._applied
@@ -418,8 +429,42 @@ class LivePage(QWidget):
                                              SessionState.FAILED):
             seconds = int(session.audio_time())
             text += f"  {seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        if session is not None and state is SessionState.RUNNING:
+            waiting = [WHAT[label] for label in session.channels if not session.delivering(label)]
+            if waiting:
+                text += f" — waiting for the {' and '.join(waiting)}"
         self.status.setText(text)
         set_role(self.status, "OkText" if state is SessionState.RUNNING else "SectionHint")
+        if self._detail_until and time.monotonic() > self._detail_until:
+            self._detail_until = 0.0
+            self._show_recording()
+
+    def _notice(self, event: object) -> None:
+        """How the connection and the recording are doing, under the status."""
+        if isinstance(event, Reconnecting):
+            self.detail.setText(f"Reconnecting… (attempt {event.attempt}, in {event.retry_in:.0f} s; "
+                                f"{event.buffered_seconds:.0f} s of audio waiting)")
+            self.detail.setToolTip(event.reason)
+            self._detail_until = 0.0
+        elif isinstance(event, Reconnected):
+            self.detail.setText(f"Reconnected after {event.offline_seconds:.0f} s — catching up.")
+            self.detail.setToolTip("")
+            self._detail_until = time.monotonic() + 8
+        elif isinstance(event, RecordingChanged):
+            self._recording = event
+            if not self._detail_until:
+                self._show_recording()
+
+    def _show_recording(self) -> None:
+        event = getattr(self, "_recording", None)
+        if event is None:
+            self.detail.setText("")
+            return
+        texts = {"recording": "● Recording — nothing is lost if the studio stops",
+                 "stopped": "Saved with its audio in the sessions folder", "failed": "Recording stopped",
+                 "off": "Not recorded"}
+        self.detail.setText(texts.get(event.state, ""))
+        self.detail.setToolTip(event.text or event.folder)
 
     def _problem(self, problem: Problem) -> None:
         self.banner.show_problem(problem.text, str(problem.severity), str(problem.action))

@@ -153,17 +153,28 @@ def test_a_scripted_session_from_files_end_to_end(qtbot: QtBot, live_pages: Page
 
         qtbot.waitUntil(lambda: SCRIPTED in finals_text(transcript, "Them"), timeout=20000)
         page.trigger("start_stop")
-        qtbot.waitUntil(lambda: session.state is SessionState.STOPPED, timeout=30000)
-        assert page.start_button.text() == "Start" and page.picker.kind.isEnabled()
+        qtbot.waitUntil(lambda: session.state is SessionState.STOPPED and page.start_button.text() == "Start",
+                        timeout=30000)  # stopped, and the page has heard of it
+        assert page.picker.kind.isEnabled() and page.session_settings.language.isEnabled()
         assert colours == {key: transcript.speakers.get(key).colour for key in ("Me", "Them")}  # stable to the end
 
         # Exactly what the script says for the audio each channel sent, final, and no partial left over.
         heard = sorted(s.audio_seconds for s in recognizer.sessions)
         for channel in ("Me", "Them"):
             assert not transcript.track(channel).partial
-        got = sorted(([finals_text(transcript, "Me")], [finals_text(transcript, "Them")]))
-        want = sorted(([" ".join(expected_finals(heard[0]))], [" ".join(expected_finals(heard[1]))]))
-        assert [g[0] for g in got] == [w[0] for w in want] or got == want[::-1]
+        got = sorted([finals_text(transcript, "Me"), finals_text(transcript, "Them")])
+        assert got == sorted(" ".join(expected_finals(seconds)) for seconds in heard)
+
+        # The session was recorded as it ran: audio, every final, the bookmark and the rename, on disk.
+        qtbot.waitUntil(lambda: page.detail.text().startswith("Saved"), timeout=20000)
+        folder = page.controller.recording.folder
+        assert folder is not None
+        info = json.loads((folder / "session.json").read_text())
+        assert info["state"] == "finished" and info["channels"] == ["Me", "Them"]
+        journal = [json.loads(line) for line in (folder / "journal.jsonl").read_text().splitlines()]
+        assert {"type": "rename", "speaker": "Them", "name": "Alice"}.items() <= next(
+            r for r in journal if r.get("type") == "rename").items()
+        assert (folder / "audio.wav").stat().st_size > 16000 * 2 * 2 * 5  # two channels, several seconds
 
         # Stop keeps the session: it exports to every format, the new name and the bookmark included.
         page.trigger("export")
@@ -231,7 +242,8 @@ def test_microphone_and_system_audio_on_the_built_in_engine(qtbot: QtBot, live_p
                                           if isinstance(change, PartialReplaced) and change.tokens else None)
         qtbot.waitUntil(lambda: session.audio_time() > 14.0, timeout=60000)  # both recordings played
         page.trigger("start_stop")
-        qtbot.waitUntil(lambda: session.state is SessionState.STOPPED, timeout=60000)
+        qtbot.waitUntil(lambda: session.state is SessionState.STOPPED and not page.controller.active, timeout=60000)
+        qtbot.waitUntil(lambda: not any(t.partial for t in page.transcript.tracks.values()), timeout=5000)
         me, them = finals_text(page.transcript, "Me"), finals_text(page.transcript, "Them")
         assert word_error_rate(AUDIO_08, me) <= 0.34, me
         assert word_error_rate(AUDIO_09, them) <= 0.34, them
