@@ -43,6 +43,7 @@ WORD = re.compile(r"w(\d+)")
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=60.0, help="seconds of audio (real time)")
+    parser.add_argument("--no-recording", action="store_true", help="do not record the session to disk")
     args = parser.parse_args()
     from studio.services.live import SessionState, SourceChoice, SourceKind
 
@@ -54,6 +55,9 @@ def main() -> int:
         studio = studio_on(url, app)
         page = live_page(studio)
         page.toggle_overlay()
+        if args.no_recording:
+            state = studio.state
+            state.save_settings(state.settings.replace(live=state.settings.live.replace(record_sessions=False)))
         page.picker.set_choice(SourceChoice(SourceKind.MIC, f"file:{audio}"))
         applied: dict[int, float] = {}
         painted_view: dict[int, float] = {}
@@ -84,25 +88,45 @@ def main() -> int:
         page.overlay.paint_hook = lambda _t: seen(painted_overlay)
         session = page.start()
         assert session is not None
+        arrived: dict[int, float] = {}
+
+        def on_event(event: object) -> None:  # on the event loop, as the session queues each server message
+            message = getattr(event, "message", None)
+            if message is not None and getattr(message, "partial", False):
+                numbers = [int(m.group(1)) for r in message.results if (m := WORD.fullmatch(r.content))]
+                if numbers and max(numbers) not in arrived:
+                    arrived[max(numbers)] = time.perf_counter()
+
+        session.events.subscribe(on_event)
         wait_until(app, lambda: session.state is SessionState.RUNNING, 30)
         wait_until(app, lambda: session.audio_time() >= args.seconds, args.seconds + 30)
         page.start_stop()
         wait_until(app, lambda: session.state in (SessionState.STOPPED, SessionState.FAILED), 60)
 
+        shown = sorted(painted_view)[2:]  # the first words race the session's start-up
+
         def latencies(painted: dict[int, float]) -> list[float]:
             out = []
-            for k, at in painted.items():
+            for k in shown:
+                if k not in painted:
+                    continue
+                at = painted[k]
                 produced_by = 0.5 + k * EVERY + 0.02  # the end of the frame that crossed the entry's audio_ts
                 out.append((at - session.capture_clock(produced_by)) * 1000)
-            return out[2:]  # the first words race the session's start-up
+            return out
 
         view = latencies(painted_view)
         overlay = latencies(painted_overlay)
+        pulled = latencies(applied)  # capture -> the page applied it (its display-rate pull)
+        queued = latencies(arrived)  # capture -> the session queued the server's partial
         studio.window.close()
-    print(f"platform: {app.platformName()}, {args.seconds:.0f} s session at real-time pace, a partial every "
-          f"{EVERY} s; {machine_load()}")
+    recording = "not recorded" if args.no_recording else "recorded to disk as it runs"
+    print(f"platform: {app.platformName()}, {args.seconds:.0f} s session at real-time pace ({recording}), a partial "
+          f"every {EVERY} s; {machine_load()}")
     print(f"frame captured -> partial painted in the transcript view: {describe(view)} (target p95 <= 25 ms)")
     print(f"frame captured -> partial painted in the caption overlay: {describe(overlay)}")
+    print(f"  capture -> the partial in the session's queue (capture, frames, network, server): {describe(queued)}")
+    print(f"  capture -> applied to the transcript by the page: {describe(pulled)}")
     return 0
 
 

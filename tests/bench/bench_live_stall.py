@@ -48,8 +48,9 @@ def thread_times() -> dict[int, float]:
     return {t.id: t.user_time + t.system_time for t in psutil.Process().threads()}
 
 
-def timed(owner: object, name: str, into: list[float]) -> None:
-    """Makes ``owner``'s display-rate timer record how long each call of ``owner.name`` takes (ms)."""
+def timed(owner: object, name: str, into: list[float], *, timer: bool = False) -> None:
+    """Records how long each call of ``owner.name`` takes (ms); ``timer``: ``owner._timer`` is connected to that
+    method directly, so it is connected to the wrapper instead."""
     original = getattr(owner, name)
 
     def wrapper() -> None:
@@ -57,9 +58,11 @@ def timed(owner: object, name: str, into: list[float]) -> None:
         original()
         into.append((time.perf_counter() - began) * 1000)
 
-    timer = owner._timer  # type: ignore[attr-defined]  # the display-rate timer that calls it
-    timer.timeout.disconnect()
-    timer.timeout.connect(wrapper)
+    setattr(owner, name, wrapper)
+    if timer:
+        display_rate = owner._timer  # type: ignore[attr-defined]
+        display_rate.timeout.disconnect()
+        display_rate.timeout.connect(wrapper)
 
 
 class Heartbeat:
@@ -103,6 +106,7 @@ def run(args: argparse.Namespace, every: float) -> None:
         studio = studio_on(url, app)
         page = live_page(studio)
         page.toggle_overlay()
+        page.controller.wake_on_arrival = not args.no_wake
         clock = ScaledClock(args.speed)
         page.controller.clock = clock
         page.controller.source_factory = lambda channel, _id: FileSource(audio, clock=clock, label=channel)
@@ -114,7 +118,7 @@ def run(args: argparse.Namespace, every: float) -> None:
         frames: list[float] = []
         timed(page.controller, "pull", pulls)
         if page.waveform is not None:
-            timed(page.waveform, "tick", frames)
+            timed(page.waveform, "tick", frames, timer=True)
         collections: list[tuple[int, float]] = []
         began = [0.0]
 
@@ -167,6 +171,7 @@ def main() -> int:
     parser.add_argument("--speed", type=float, default=10.0, help="times real time")
     parser.add_argument("--partial-every", default="1.0,0.1", help="seconds of audio between partials (a list)")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle heartbeat first")
+    parser.add_argument("--no-wake", action="store_true", help="captions wait for the page's next frame")
     args = parser.parse_args()
     print(f"platform: {application().platformName()}; heartbeat every {BEAT_MS} ms")
     for every in (float(v) for v in args.partial_every.split(",")):

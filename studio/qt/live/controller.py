@@ -4,7 +4,8 @@ applied to the workspace's ``Transcript``.
 ``start(choice, config)`` makes a session (``studio.services.live.LiveSession``) on the active engine and
 starts it on the bridge's loop; ``stop()``, ``update_config(config)`` (SetRecognitionConfig for what may
 change mid-session) and ``bookmark()`` go the same way. While a session runs, a timer at the screen's
-refresh rate drains its events — never a signal per audio block or per message — and, on the GUI thread:
+refresh rate drains its events — never a signal per audio block or per message; a caption that arrives
+between two frames wakes it once, so it is not left waiting for the next tick — and, on the GUI thread:
 
 * applies the server messages to the transcript in order, skipping partials that a later partial of the
   same channel in the same batch replaces (they would be drawn and undrawn within one frame);
@@ -22,11 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
+from studio.api import messages as m
 from studio.audio.clock import Clock
 from studio.core.transcript import Transcript
 from studio.qt.context import WorkspaceContext
@@ -102,10 +105,21 @@ class LiveController(QObject):
         self.messages_applied = 0
         self.recording = SessionRecording(context, transcript)
         self._busy = False  # a start or stop is on its way
+        self._frame = 1.0 / display_rate()
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(max(1, int(1000 / display_rate())))
-        self._timer.timeout.connect(self.pull)
+        self._timer.setInterval(max(1, int(self._frame * 1000)))
+        self._timer.timeout.connect(self._tick)
+        # A caption that arrives is drained at once if no frame was drawn from the queue in the last frame,
+        # else at the next frame: one wake-up at most until it is served (never one per message).
+        self._last_apply = 0.0  # when messages were last applied (and so the view drawn)
+        self._wake_pending = False
+        self.wake_on_arrival = True  # False: captions wait for the next frame (for comparisons)
+        self._woken = context.bridge.to_gui(self._wake)
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setTimerType(Qt.TimerType.PreciseTimer)
+        self._later.timeout.connect(lambda: self.pull())
         context.on_shutdown(self._shutdown)
 
     # -- state ------------------------------------------------------------------------------------------
@@ -129,6 +143,7 @@ class LiveController(QObject):
         self.session = session
         self._busy = True
         self._timer.start()
+        session.events.subscribe(self._arrived)
         self.session_started.emit(session)
         recorder = self.recording.recorder_for(session)
 
@@ -182,8 +197,30 @@ class LiveController(QObject):
         self.pull()
 
     # -- pulling ----------------------------------------------------------------------------------------
+    def _arrived(self, event: LiveEvent) -> None:
+        """On the event loop, as the session puts an event: wakes the GUI for what it shows (a caption, a
+        state, a problem), once until the GUI has drained; acknowledgements of audio wait for the frame."""
+        if self._wake_pending or not self.wake_on_arrival:
+            return
+        if isinstance(event, Message) and isinstance(event.message, m.AudioAdded | m.ChannelAudioAdded):
+            return
+        self._wake_pending = True
+        self._woken()
+
+    def _wake(self) -> None:
+        wait = self._last_apply + self._frame - time.perf_counter()
+        if wait <= 0:
+            self.pull()
+        elif not self._later.isActive():  # the view was drawn less than a frame ago: at the next frame
+            self._later.start(max(1, int(wait * 1000 + 0.999)))
+
+    def _tick(self) -> None:
+        if time.perf_counter() - self._last_apply >= self._frame * 0.75:
+            self.pull()
+
     def pull(self) -> None:
-        """Drains the session's events and applies them (the timer calls this at display rate)."""
+        """Drains the session's events and applies them (at display rate, sooner when a caption arrives)."""
+        self._wake_pending = False  # what arrives from now on wakes the GUI again
         session = self.session
         if session is None:
             self._timer.stop()
@@ -206,6 +243,7 @@ class LiveController(QObject):
             elif isinstance(event, Reconnecting | Reconnected | RecordingChanged):
                 self.notice.emit(event)
         if applied:
+            self._last_apply = time.perf_counter()
             self.after_apply()
         recorder = self.recording.recorder
         finishing = recorder is not None and recorder.state == "recording"  # its last event is still to come

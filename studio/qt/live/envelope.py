@@ -34,6 +34,13 @@ class Envelope:
         self._read = 0  # frames of the ring consumed (the partly filled bin included)
         self._carry: Floats = np.zeros(0, dtype=np.float32)
         self.offset = 0.0  # audio time of the ring's frame 0
+        self._forget_columns()
+
+    def _forget_columns(self) -> None:
+        self._kept_step = 0  # the columns ``window`` merged, kept for the next frames
+        self._kept_start = 0
+        self._kept_low: Floats = np.zeros(0, dtype=np.float32)
+        self._kept_high: Floats = np.zeros(0, dtype=np.float32)
 
     @property
     def bins(self) -> int:
@@ -49,6 +56,7 @@ class Envelope:
         self._read = 0
         self._carry = np.zeros(0, dtype=np.float32)
         self.offset = offset
+        self._forget_columns()
 
     def update(self, ring: AudioRing) -> int:
         """Folds in what ``ring`` got since the last call; the number of new bins."""
@@ -98,27 +106,38 @@ class Envelope:
 
     def window(self, start: float, end: float, columns: int) -> tuple[Times, Floats, Floats]:
         """(times, lows, highs) of the bins between audio times ``start`` and ``end``, merged so that there
-        are at most ``columns`` of them; each time is the start of its column."""
-        first = max(self._bins - self._capacity, int(np.floor((start - self.offset) / self.bin_seconds)), 0)
-        last = min(self._bins, int(np.ceil((end - self.offset) / self.bin_seconds)))
+        are at most about ``columns`` of them; each time is the start of its column. Columns lie on a fixed
+        grid (so they do not shimmer while scrolling) and a complete column is merged once, then kept: a
+        frame merges only the columns that completed since the last one."""
         empty = np.zeros(0, dtype=np.float32)
-        if last <= first or columns <= 0:
+        if columns <= 0 or end <= start:
             return np.zeros(0), empty, empty
-        step = max(1, -(-(last - first) // columns))
-        first -= first % step  # columns on a fixed grid, so they do not shimmer while scrolling
-        first = max(first, self._bins - self._capacity)
-        count = last - first
-        index = (np.arange(first, last) % self._capacity)
-        low, high = self._low[index], self._high[index]
-        whole = count // step
-        if step > 1 and whole:
-            cut = whole * step
-            lows = low[:cut].reshape(whole, step).min(axis=1)
-            highs = high[:cut].reshape(whole, step).max(axis=1)
-            if cut < count:
-                lows = np.append(lows, low[cut:].min())
-                highs = np.append(highs, high[cut:].max())
-        else:
-            lows, highs = low, high
-        times = (self.offset + (first + np.arange(lows.size, dtype=np.float64) * step) * self.bin_seconds)
-        return times, lows.astype(np.float32), highs.astype(np.float32)
+        step = max(1, -(-round((end - start) / self.bin_seconds) // columns))
+        oldest = max(self._bins - self._capacity, 0)
+        first_bin = max(oldest, int(np.floor((start - self.offset) / self.bin_seconds)))
+        last_bin = min(self._bins, int(np.ceil((end - self.offset) / self.bin_seconds)))
+        # The column ``start`` falls in, unless some of its bins are no longer held.
+        first_column = max(-(-oldest // step), first_bin // step)
+        full = last_bin // step  # columns whose bins are all complete
+        if last_bin <= first_bin or full < first_column:
+            return np.zeros(0), empty, empty
+        kept_end = self._kept_start + self._kept_low.size
+        if step != self._kept_step or kept_end < first_column or self._kept_start > first_column:
+            self._kept_step, self._kept_start = step, first_column
+            self._kept_low, self._kept_high = empty, empty
+            kept_end = first_column
+        if kept_end < full:
+            index = np.arange(kept_end * step, full * step) % self._capacity
+            self._kept_low = np.concatenate((self._kept_low, self._low[index].reshape(-1, step).min(axis=1)))
+            self._kept_high = np.concatenate((self._kept_high, self._high[index].reshape(-1, step).max(axis=1)))
+        if self._kept_start < first_column:  # columns that scrolled out of every window asked for
+            drop = first_column - self._kept_start
+            self._kept_low, self._kept_high = self._kept_low[drop:], self._kept_high[drop:]
+            self._kept_start = first_column
+        lows, highs = self._kept_low[:full - first_column], self._kept_high[:full - first_column]
+        if last_bin > full * step:  # the newest column, still filling
+            index = np.arange(full * step, last_bin) % self._capacity
+            lows = np.append(lows, self._low[index].min())
+            highs = np.append(highs, self._high[index].max())
+        times = self.offset + (first_column + np.arange(lows.size, dtype=np.float64)) * step * self.bin_seconds
+        return times, lows, highs

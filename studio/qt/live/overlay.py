@@ -259,7 +259,7 @@ class CaptionOverlay(QWidget):
                 continue
             made = self._layout(run, width)
             if made[0].lineCount() > room:
-                made = self._fitted(run, width, room)
+                made = self._fitted(run, width, room, made[0])
             layouts.append(made)
             room -= made[0].lineCount()
             if room <= 0:
@@ -267,20 +267,24 @@ class CaptionOverlay(QWidget):
         layouts.reverse()
         return layouts
 
-    def _fitted(self, run: CaptionRun, width: float, room: int) -> tuple[QTextLayout, CaptionRun, int, int]:
-        """``run`` cut from the front, at the earliest word that lets it fit in ``room`` lines."""
+    def _fitted(self, run: CaptionRun, width: float, room: int,
+                whole: QTextLayout | None = None) -> tuple[QTextLayout, CaptionRun, int, int]:
+        """``run`` cut from the front, at the earliest word that lets it fit in ``room`` lines: from where its
+        last ``room`` lines start when laid out whole, a word further at a time while the name and the
+        ellipsis push it over (one or two more layouts, seldom more)."""
         body = run.final + (" " if run.final and run.partial else "") + run.partial
         starts = [0] + [i + 1 for i, c in enumerate(body) if c == " " and i + 1 < len(body)]
-        low, high = 1, len(starts) - 1
-        best = self._layout(run, width, skip=starts[high]) if high >= 1 else self._layout(run, width)
-        while low <= high:  # the fewest words dropped that fit
-            middle = (low + high) // 2
-            made = self._layout(run, width, skip=starts[middle])
-            if made[0].lineCount() <= room:
-                best, high = made, middle - 1
-            else:
-                low = middle + 1
-        return best
+        if whole is None:
+            whole = self._layout(run, width)[0]
+        head = len(f"{run.name}: ") if run.show_name else 0
+        line = whole.lineAt(max(0, whole.lineCount() - room))
+        at = max(0, line.textStart() - head)
+        index = next((i for i, start in enumerate(starts) if start >= at), len(starts) - 1)
+        made = self._layout(run, width, skip=starts[index])
+        while made[0].lineCount() > room and index < len(starts) - 1:
+            index += 1
+            made = self._layout(run, width, skip=starts[index])
+        return made
 
     def _layout(self, run: CaptionRun, width: float, skip: int = 0) -> tuple[QTextLayout, CaptionRun, int, int]:
         """The layout of "Name: final partial", without the first ``skip`` characters of the words (then an

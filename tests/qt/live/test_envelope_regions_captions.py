@@ -64,6 +64,24 @@ def test_envelope_window_merges_bins_into_columns_on_a_fixed_grid() -> None:
     assert later[0] == pytest.approx(0.0)
 
 
+def test_envelope_columns_kept_between_frames_equal_columns_made_afresh() -> None:
+    rng = np.random.default_rng(7)
+    ring = AudioRing(16000 * 5)
+    envelope = Envelope(16000, bin_seconds=0.005)
+    audio = rng.uniform(-1, 1, 16000 * 8).astype(np.float32) * np.linspace(0.1, 1, 16000 * 8, dtype=np.float32)
+    for block in range(0, audio.size, 320 * 3):  # three 20 ms blocks a frame, as at 60 fps
+        ring.write(audio[block:block + 960])
+        envelope.update(ring)
+        now = envelope.end_time
+        times, lows, highs = envelope.window(now - 2.5, now, 100)
+        # The same columns from the samples themselves: bins of 80 frames, 5 bins a column (500 bins / 100).
+        step = 5
+        for t, low, high in zip(times[:-1], lows[:-1], highs[:-1], strict=True):
+            first = round(t / 0.005) * 80
+            chunk = audio[first:first + 80 * step]
+            assert low == chunk.min() and high == chunk.max()
+
+
 def test_envelope_survives_falling_behind_the_ring() -> None:
     ring = AudioRing(1600)
     envelope = Envelope(16000, bin_seconds=0.01)
