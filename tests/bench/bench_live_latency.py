@@ -100,6 +100,7 @@ def main() -> int:
         session.events.subscribe(on_event)
         wait_until(app, lambda: session.state is SessionState.RUNNING, 30)
         wait_until(app, lambda: session.audio_time() >= args.seconds, args.seconds + 30)
+        captured = session.audio_time()
         page.start_stop()
         wait_until(app, lambda: session.state in (SessionState.STOPPED, SessionState.FAILED), 60)
 
@@ -112,6 +113,8 @@ def main() -> int:
                     continue
                 at = painted[k]
                 produced_by = 0.5 + k * EVERY + 0.02  # the end of the frame that crossed the entry's audio_ts
+                if produced_by > captured:  # released by the end of the stream, not by captured audio
+                    continue
                 out.append((at - session.capture_clock(produced_by)) * 1000)
             return out
 
