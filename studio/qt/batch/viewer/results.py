@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from studio.core.jobs import Job
@@ -24,8 +23,9 @@ from studio.core.languages import language_name
 from studio.core.transcript import Transcript
 from studio.qt.batch.table_model import clock_text
 from studio.qt.batch.viewer.insights import InsightsPanel
-from studio.qt.batch.viewer.player import MediaPane
 from studio.qt.context import WorkspaceContext
+from studio.qt.media.follow import PlaybackLink
+from studio.qt.media.player import MediaPane
 from studio.qt.transcript import TranscriptView
 from studio.qt.widgets.labels import make_label
 from studio.services.batch.export import ExportRequest
@@ -99,21 +99,15 @@ class ResultsViewer(QWidget):
         layout.addWidget(self.media)
         layout.addWidget(self.split, 1)
 
-        self.view.seek_requested.connect(self._seek)
         self.view.speak_requested.connect(context.speak_line)
+        self.playback = PlaybackLink(self.view, self.media, keys_on=self)  # click to seek, the lit word, keys
         self.insights.seek_requested.connect(self._seek)
-        self.media.position_changed.connect(self._playing_at)
         self.media.follow_changed.connect(self._follow)
         self.media.rate_changed.connect(self._rate)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self.save_now)
-        for keys, slot in (("Ctrl+Space", self.media.toggle), ("Alt+Left", lambda: self.media.skip(-5.0)),
-                           ("Alt+Right", lambda: self.media.skip(5.0))):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
         batch = context.state.settings.batch
         self.media.follow.setChecked(batch.follow_playback)
         self.media.set_rate(batch.playback_rate)
@@ -156,15 +150,9 @@ class ResultsViewer(QWidget):
 
     # -- playback -----------------------------------------------------------------------------------------
     def _seek(self, seconds: float) -> None:
-        self.media.seek(seconds)
-        if not self.media.playing:
-            self.media.play()
-
-    def _playing_at(self, seconds: float) -> None:
-        self.view.set_playback_time(seconds)
+        self.playback.seek(seconds)
 
     def _follow(self, follow: bool) -> None:
-        self.view.set_follow_playback(follow)
         state = self.context.state
         state.save_settings(state.settings.replace(batch=state.settings.batch.replace(follow_playback=follow)))
 
