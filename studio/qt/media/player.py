@@ -14,21 +14,12 @@ from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSlider, QToolButton, QVBoxLayout, QWidget
 
+from studio.qt.media.clock import clock_text
 from studio.qt.widgets.labels import make_label
 
 SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 SKIP_SECONDS = 5.0
 FRAME_MS = 33
-
-
-def clock_text(seconds: float | None) -> str:
-    """``m:ss``, or ``h:mm:ss`` from an hour on ("" for None)."""
-    if seconds is None:
-        return ""
-    whole = round(max(0.0, seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class MediaPane(QWidget):
