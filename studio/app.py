@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -66,7 +66,7 @@ class Studio:
         self.context = WorkspaceContext(
             self.state, paths, lambda: self.theme.colors, lambda: self.bridge, lambda: self.connector,
             notify=lambda text: self.window.statusBar().showMessage(text, 15000),
-            speak_line=self._speak_line, transcribe_files=self._transcribe_files)
+            speak_line=self._speak_line, transcribe_files=self._transcribe_files, open_settings=self.open_settings)
         self._connector: Connector | None = None
         self.window = MainWindow(self.context)
         self.state.changed.subscribe(lambda _state: self._engine_choice_changed())
@@ -75,6 +75,7 @@ class Studio:
         if self.settings.problems:
             self.window.statusBar().showMessage(" ".join(self.settings.problems), 30000)
         self.settings_dialog: SettingsDialog | None = None
+        self.recovery_check: TaskHandle[Any] | None = None  # the start-up look for interrupted sessions
 
     def _apply_theme(self, settings: Settings) -> None:
         self.theme.apply(settings.theme)
@@ -172,11 +173,23 @@ class Studio:
                            on_error=self._key_lookup_failed)
         # Batch jobs the last run left unfinished resume now, without waiting for the Batch page.
         QTimer.singleShot(0, self._resume_batch)
+        # Live sessions a crash or a kill interrupted are offered for recovery (looked for off the GUI thread).
+        QTimer.singleShot(0, self._offer_recovery)
 
     def _resume_batch(self) -> None:
         from studio.qt.batch.resume import resume_unfinished
 
         resume_unfinished(self.context)
+
+    def _offer_recovery(self) -> None:
+        from studio.qt.live.library.recovery import offer_recovery
+
+        self.recovery_check = offer_recovery(self.context, self.window, self._open_recovered)
+
+    def _open_recovered(self, session_id: str, recovered: object) -> None:
+        show = getattr(self.window.show_workspace("live"), "show_session", None)
+        if show is not None:
+            show(session_id, recovered)
 
     def _key_lookup_failed(self, error: BaseException) -> None:
         self.state.set_key_status(KeyStatus(KeySource.NONE, f"The keychain could not be read "

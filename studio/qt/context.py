@@ -3,8 +3,8 @@
 A page is built the first time it is shown, with ``factory(context, spec)`` (see ``studio.qt.workspaces``).
 It reads and observes ``context.state`` (settings, engine, key), runs asyncio work through
 ``context.bridge`` and gets protocol clients for the active engine from ``await context.connect()``; it
-reaches the other workspaces only through the hooks here (``speak_line``, ``transcribe_files``), so that
-no page imports another.
+reaches the other workspaces only through the hooks here (``speak_line``, ``transcribe_files``), and the
+window's Settings through ``open_settings``, so that no page imports another or reaches into the window.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ class WorkspaceContext:
     speak_line: Callable[[str], None] = field(default=lambda _text: None)
     #: Add these files to the batch queue (builds the Batch workspace if need be).
     transcribe_files: Callable[[Sequence[Path]], None] = field(default=lambda _paths: None)
+    #: Open the Settings dialog (a page's "Open Settings" button).
+    open_settings: Callable[[], object] = field(default=lambda: None)
     _cleanups: list[Cleanup] = field(default_factory=list)
 
     @property

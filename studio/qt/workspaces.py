@@ -59,6 +59,7 @@ WORKSPACES = (
             WorkspaceAction("start_stop", "Start or stop captioning", "Ctrl+R"),
             WorkspaceAction("bookmark", "Bookmark this moment", "Ctrl+B", show_page=False),
             WorkspaceAction("overlay", "Show or hide the caption overlay", "Ctrl+Shift+C", show_page=False),
+            WorkspaceAction("library", "Show recorded sessions (or the live captions)", "Ctrl+L"),
         ),
         page_keys=(("Jump to the live edge", "End"),),
     ),
