@@ -1,18 +1,21 @@
-"""The Live workspace: caption a meeting from a microphone, system audio or both.
+"""The Live workspace: caption a meeting from a microphone, system audio or both, and read the sessions
+recorded before.
 
-The page puts together the parts of ``studio.qt.live`` around one ``Transcript``: the source picker with
-its level meters, Start/Stop, bookmark, overlay and export buttons, the problem banner, the waveform pane
-(built just after the page first shows, so pyqtgraph never slows the first frame), the shared transcript
-view in live mode and the side panel of settings; the caption overlay is made the first time it is shown.
-``LiveController`` runs the session and applies its events; ``DeviceWatch`` keeps the device lists fresh
-and the meters moving while no session runs. The page's actions (``trigger``): ``start_stop``,
-``bookmark``, ``overlay``, ``find``, ``export``.
+Two tabs. **Live captions** puts together the parts of ``studio.qt.live`` around one ``Transcript``: the
+source picker with its level meters, Start/Stop, bookmark, overlay and export buttons, the session's status
+(``status.SessionStatus``, with "Open in library" once a session is saved), the problem banner, the waveform
+pane (built just after the page first shows, so pyqtgraph never slows the first frame), the shared
+transcript view in live mode and the side panel of settings (the Recording settings included); the caption
+overlay (``overlay_host``) is made the first time it is shown. ``LiveController`` runs the session and
+applies its events; ``DeviceWatch`` keeps the device lists fresh and the meters moving while no session
+runs. **Recorded sessions** is the sessions library (``studio.qt.live.library``), built when first shown.
+The page's actions (``trigger``): ``start_stop``, ``bookmark``, ``overlay``, ``library``, ``find``,
+``export``; ``show_session(id)`` opens a session in the library (after a recovery).
 """
 
 from __future__ import annotations
 
 import datetime
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,31 +36,30 @@ from studio.qt.live.banner import ProblemBanner
 from studio.qt.live.controller import LiveController
 from studio.qt.live.devices import DeviceWatch
 from studio.qt.live.overlay import CaptionOverlay, OverlayStyle
+from studio.qt.live.overlay_host import OverlayHost, overlay_style
+from studio.qt.live.recording_controls import RecordingControls
 from studio.qt.live.side_panel import SidePanel
 from studio.qt.live.source_picker import SourcePicker
-from studio.qt.transcript import TranscriptView, speaker_color
+from studio.qt.live.status import SessionStatus
+from studio.qt.live.tabs import LiveTabs
+from studio.qt.live.waveform_host import WaveformHost
+from studio.qt.transcript import TranscriptView
 from studio.qt.widgets.labels import make_label, set_role
 from studio.qt.workspaces import WorkspaceSpec
 from studio.services.live import (
     LiveConfig,
     LiveSession,
     Problem,
-    Reconnected,
-    Reconnecting,
     RecordingChanged,
     SessionState,
     SourceChoice,
     SourceKind,
-    SourceMonitor,
 )
 
 if TYPE_CHECKING:
-    from studio.qt.live.waveform import Lane, WaveformPane
-
-WHAT = {"Me": "microphone", "Them": "system audio"}
-STATE_TEXT = {SessionState.IDLE: "", SessionState.CONNECTING: "Starting…", SessionState.RUNNING: "● Live",
-              SessionState.RECONNECTING: "Reconnecting…", SessionState.STOPPING: "Finishing the last words…",
-              SessionState.STOPPED: "Stopped", SessionState.FAILED: "Stopped by a problem"}
+    from studio.qt.live.library.view import SessionsView
+    from studio.qt.live.waveform import WaveformPane
+    from studio.services.live.recovery import Recovered
 
 
 class LivePage(QWidget):
@@ -72,9 +74,8 @@ class LivePage(QWidget):
         self.transcript = Transcript(live.language or settings.language)
         self.controller = LiveController(context, self.transcript, self)
         self.exported = True  # nothing to lose yet
-        self.overlay: CaptionOverlay | None = None
-        self.waveform: WaveformPane | None = None
-        self._save_pending = False
+        self.overlay_host = OverlayHost(context, self.transcript, self._change_live, self)
+        self._arriving = False
 
         # -- the top bar --------------------------------------------------------------------------------
         self.picker = SourcePicker(context.colors, SourceChoice(_kind(live.source_kind), live.microphone_id or None,
@@ -98,12 +99,8 @@ class LivePage(QWidget):
         self.export_button.setAccessibleName("Export the transcript")
         self.export_button.setToolTip("TXT, SRT, VTT, JSON or DOCX (Ctrl+E)")
         self.export_button.clicked.connect(self.export)
-        self.status = make_label("", "SectionHint")
-        self.status.setAccessibleName("Session status")
-        self.detail = make_label("", "SectionHint", wrap=True)  # reconnecting, recording
-        self.detail.setAccessibleName("Connection and recording")
-        self.detail.setMaximumWidth(380)
-        self._detail_until = 0.0
+        self.session_status = SessionStatus()  # the state and clock; reconnecting, recording
+        self.status, self.detail = self.session_status.status, self.session_status.detail
         self.engine_note = make_label("", "SectionHint", wrap=True)
         self.engine_note.setAccessibleName("What the engine cannot do")
         self.banner = ProblemBanner(context.colors)
@@ -115,8 +112,7 @@ class LivePage(QWidget):
             buttons.addWidget(button)
         controls = QVBoxLayout()
         controls.addLayout(buttons)
-        controls.addWidget(self.status)
-        controls.addWidget(self.detail)
+        controls.addWidget(self.session_status)
         controls.addStretch(1)
         top = QHBoxLayout()
         top.addWidget(self.picker, 1)
@@ -128,25 +124,35 @@ class LivePage(QWidget):
         self.view.setAccessibleName("Live transcript")
         self.view.speak_requested.connect(context.speak_line)
         self.view.set_low_confidence(live.low_confidence or None)
-        self.side = SidePanel(LiveConfig.from_settings(live, settings.language), _overlay_style(live),
+        self.side = SidePanel(LiveConfig.from_settings(live, settings.language), overlay_style(live),
                               live.waveform_seconds, live.low_confidence)
         self.session_settings = self.side.session
+        self.recording_settings = RecordingControls(live.record_sessions, live.live_text_file, live.live_text_mode,
+                                                    live.live_text_lines)
+        self.side.add_section(self.recording_settings)
         self.left = QSplitter(Qt.Orientation.Vertical)
         self.left.setChildrenCollapsible(False)
         self.left.addWidget(self.view)
+        self.waveforms = WaveformHost(context, self.transcript, self.controller, self.left, self)
         self.body = QSplitter(Qt.Orientation.Horizontal)
         self.body.addWidget(self.left)
         self.body.addWidget(self.side)
         self.body.setStretchFactor(0, 1)
         self.body.setSizes([760, 320])
 
+        live_tab = QWidget()
+        live_tab.setAccessibleName("Live captions")
+        column = QVBoxLayout(live_tab)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(8)
+        column.addLayout(top)
+        column.addWidget(self.engine_note)
+        column.addWidget(self.banner)
+        column.addWidget(self.body, 1)
+        self.tabs = LiveTabs(live_tab, self._make_library)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
-        layout.setSpacing(8)
-        layout.addLayout(top)
-        layout.addWidget(self.engine_note)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.body, 1)
+        layout.setContentsMargins(16, 8, 16, 12)
+        layout.addWidget(self.tabs)
 
         # -- wiring -------------------------------------------------------------------------------------
         self.devices = DeviceWatch(context, self.picker, self)
@@ -155,14 +161,20 @@ class LivePage(QWidget):
         self.session_settings.set_sources(self.picker.choice().kind.value)
         self.side.overlay.style_changed.connect(self._overlay_style_changed)
         self.side.overlay.toggle_requested.connect(self.toggle_overlay)
+        self.overlay_host.style_changed.connect(self._overlay_style_changed)
+        self.overlay_host.shown_changed.connect(self._overlay_shown)
+        self.recording_settings.changed.connect(lambda fields: self._change_live(**fields))
+        self.session_status.library_requested.connect(self.show_session)
+        self.tabs.changed.connect(lambda library: self.devices.set_watching(not library and self.isVisible()))
         self.side.view.seconds_changed.connect(self._seconds_changed)
         self.side.view.low_confidence_changed.connect(self._low_confidence_changed)
         self.controller.state_changed.connect(self._state_changed)
         self.controller.problem.connect(self._problem)
         self.controller.session_started.connect(self._session_started)
+        self.waveforms.seconds_changed.connect(self._seconds_changed)
         self.controller.notice.connect(self._notice)
         self.controller.source_changed.connect(lambda change: self.devices.refresh())
-        self.devices.monitor_changed.connect(self._monitor_changed)
+        self.devices.monitor_changed.connect(self.waveforms.monitor_changed)
         self.controller.after_apply = self._applied
         self._unsubscribe = context.state.changed.subscribe(lambda _state: self._update_engine_note())
         self.destroyed.connect(lambda: self._unsubscribe())
@@ -180,40 +192,21 @@ class LivePage(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         if self.waveform is None:
-            QTimer.singleShot(0, self._build_waveform)
-        self.devices.set_watching(True)
+            QTimer.singleShot(0, lambda: self.waveforms.build(self.devices.monitor))
+        self.devices.set_watching(not self.tabs.library_showing)
+        self._arriving = True  # Ctrl+L from another workspace shows the library, not the captions
+        QTimer.singleShot(0, lambda: setattr(self, "_arriving", False))
 
     def hideEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
         self.devices.set_watching(False)
 
-    def _build_waveform(self) -> None:
-        if self.waveform is not None:
-            return
-        from studio.qt.live.waveform import WaveformPane  # pyqtgraph: imported once the page is on screen
+    @property
+    def waveform(self) -> WaveformPane | None:
+        return self.waveforms.pane
 
-        live = self.context.state.settings.live
-        self.waveform = WaveformPane(self.context.colors, seconds=live.waveform_seconds)
-        self.waveform.setMinimumHeight(110)
-        self.waveform.set_lane_color(self._lane_color)
-        self.waveform.seconds_changed.connect(self._seconds_changed)
-        self.left.insertWidget(0, self.waveform)
-        self.left.setStretchFactor(1, 1)
-        self.left.setSizes([150, 600])
-        from studio.qt.live.regions import SpeechRegions
-
-        self.waveform.set_regions(SpeechRegions(self.transcript))
-        if self.controller.session is not None:
-            self._session_started(self.controller.session)
-        elif self.devices.monitor is not None:
-            self._monitor_changed(self.devices.monitor)
-
-    def _lane_color(self, lane: Lane) -> QColor:
-        colors = self.context.colors()
-        if lane.channel is not None:  # the words of this lane are its channel's: the same colour
-            return speaker_color(self.transcript.speakers.get(lane.channel).colour, colors)
-        if self.controller.active:  # one stream: the speakers inside it have the colours
-            return QColor(colors.accent)
-        return speaker_color(0 if lane.label == "Me" else 1, colors)  # as a two-channel session will colour them
+    @property
+    def library(self) -> SessionsView | None:
+        return self.tabs.library
 
     # -- actions --------------------------------------------------------------------------------------
     def trigger(self, action: str) -> None:
@@ -223,10 +216,14 @@ class LivePage(QWidget):
             self.controller.bookmark()
         elif action == "overlay":
             self.toggle_overlay()
+        elif action == "library" and self.tabs.library_showing and not self._arriving:
+            self.tabs.show_live()
+        elif action == "library":
+            self.tabs.show_library()
         elif action == "find":
-            self.view.show_find()
+            (self.library.show_find if self.tabs.library_showing and self.library else self.view.show_find)()
         elif action == "export":
-            self.export()
+            (self.library.export if self.tabs.library_showing and self.library else self.export)()
 
     def start_stop(self) -> None:
         if self.controller.active:
@@ -240,6 +237,7 @@ class LivePage(QWidget):
         if not self.exported and self.transcript.duration > 0 and not self._confirm_new_session():
             return None
         self.banner.clear()
+        self.session_status.new_session()
         choice = self.picker.choice()
         config = self.session_settings.config()
         self.transcript.language = config.language
@@ -283,35 +281,19 @@ class LivePage(QWidget):
             self.context.notify(f"Exported {', '.join(p.name for p in paths)} to {paths[0].parent}.")
 
     # -- the overlay ----------------------------------------------------------------------------------
+    @property
+    def overlay(self) -> CaptionOverlay | None:
+        return self.overlay_host.overlay
+
     def toggle_overlay(self) -> None:
-        overlay = self.overlay
-        if overlay is not None and overlay.isVisible():
-            overlay.hide()
-            return
-        if overlay is None:
-            live = self.context.state.settings.live
-            overlay = self.overlay = CaptionOverlay(
-                self.transcript, self.context.colors,
-                lambda index: speaker_color(index, self.context.colors()), _overlay_style(live))
-            overlay.place(live.overlay_geometry)
-            overlay.geometry_changed.connect(self._overlay_moved)
-            overlay.style_changed.connect(self._overlay_style_changed)
-            overlay.visibility_changed.connect(self._overlay_shown)
-            closed = getattr(self.window(), "closed", None)  # the main window's: the overlay goes with it
-            if closed is not None:
-                closed.connect(self._close_overlay)
-        overlay.show()
+        self.overlay_host.toggle()
 
     def _overlay_shown(self, shown: bool) -> None:
         self.overlay_button.setChecked(shown)
         self.side.overlay.set_shown(shown)
 
-    def _overlay_moved(self, geometry: tuple[int, int, int, int]) -> None:
-        self._change_live(overlay_geometry=tuple(geometry))
-
     def _overlay_style_changed(self, style: OverlayStyle) -> None:
-        if self.overlay is not None:
-            self.overlay.set_style(style)
+        self.overlay_host.set_style(style)
         self.side.overlay.set_style(style)
         self._change_live(overlay_font_size=style.font_size, overlay_lines=style.lines,
                           overlay_opacity=round(style.opacity, 2), overlay_click_through=style.click_through,
@@ -365,26 +347,7 @@ class LivePage(QWidget):
     # -- the session ----------------------------------------------------------------------------------
     def _session_started(self, session: LiveSession) -> None:
         self.devices.session_levels = session.levels
-        if self.waveform is None:
-            return
-        from studio.qt.live.waveform import Lane
-
-        lanes = [Lane(label, ring, session.sample_rate, session.transcript_channel(label))
-                 for label, ring in session.rings.items()]
-        if lanes:
-            self.waveform.set_lanes(lanes, clock=lambda: max(0.0, session.audio_time() - 0.06))
-        else:  # the rings appear once the session has opened its sources
-            QTimer.singleShot(50, lambda: self._session_started(session) if session is self.controller.session
-                              else None)
-
-    def _monitor_changed(self, monitor: SourceMonitor | None) -> None:
-        """Before a session starts, the waveform shows what the chosen sources hear (the monitor's rings)."""
-        if self.waveform is None or self.controller.active:
-            return
-        from studio.qt.live.waveform import Lane
-
-        rings = monitor.rings if monitor is not None else {}
-        self.waveform.set_lanes([Lane(label, ring, ring.samplerate or 16000, None) for label, ring in rings.items()])
+        self.waveforms.session_started(session)
 
     def _applied(self) -> None:
         self.view.flush()
@@ -422,49 +385,17 @@ class LivePage(QWidget):
         self.session_settings.set_running(active)
 
     def _tick_status(self) -> None:
-        session = self.controller.session
-        state = self.controller.state
-        text = STATE_TEXT.get(state, "")
-        if session is not None and state in (SessionState.RUNNING, SessionState.STOPPING, SessionState.STOPPED,
-                                             SessionState.FAILED):
-            seconds = int(session.audio_time())
-            text += f"  {seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-        if session is not None and state is SessionState.RUNNING:
-            waiting = [WHAT[label] for label in session.channels if not session.delivering(label)]
-            if waiting:
-                text += f" — waiting for the {' and '.join(waiting)}"
-        self.status.setText(text)
-        set_role(self.status, "OkText" if state is SessionState.RUNNING else "SectionHint")
-        if self._detail_until and time.monotonic() > self._detail_until:
-            self._detail_until = 0.0
-            self._show_recording()
+        self.session_status.tick(self.controller.session, self.controller.state)
 
     def _notice(self, event: object) -> None:
-        """How the connection and the recording are doing, under the status."""
-        if isinstance(event, Reconnecting):
-            self.detail.setText(f"Reconnecting… (attempt {event.attempt}, in {event.retry_in:.0f} s; "
-                                f"{event.buffered_seconds:.0f} s of audio waiting)")
-            self.detail.setToolTip(event.reason)
-            self._detail_until = 0.0
-        elif isinstance(event, Reconnected):
-            self.detail.setText(f"Reconnected after {event.offline_seconds:.0f} s — catching up.")
-            self.detail.setToolTip("")
-            self._detail_until = time.monotonic() + 8
-        elif isinstance(event, RecordingChanged):
-            self._recording = event
-            if not self._detail_until:
-                self._show_recording()
+        self.session_status.notice(event)
+        if isinstance(event, RecordingChanged) and self.library is not None:
+            self.library.refresh()  # recording now, or saved
 
-    def _show_recording(self) -> None:
-        event = getattr(self, "_recording", None)
-        if event is None:
-            self.detail.setText("")
-            return
-        texts = {"recording": "● Recording — nothing is lost if the studio stops",
-                 "stopped": "Saved with its audio in the sessions folder", "failed": "Recording stopped",
-                 "off": "Not recorded"}
-        self.detail.setText(texts.get(event.state, ""))
-        self.detail.setToolTip(event.text or event.folder)
+    def _own_live(self) -> str | None:
+        """The session this studio is recording now (the library does not change it), if any."""
+        recorder = self.controller.recording.recorder
+        return recorder.session_id if recorder is not None and recorder.state == "recording" else None
 
     def _problem(self, problem: Problem) -> None:
         self.banner.show_problem(problem.text, str(problem.severity), str(problem.action))
@@ -475,9 +406,17 @@ class LivePage(QWidget):
         elif action == "sources":
             self.picker.kind.setFocus()
         elif action == "settings":
-            settings = getattr(self.window(), "settings_action", None)
-            if settings is not None:
-                settings.trigger()
+            self.context.open_settings()
+
+    # -- the sessions library -------------------------------------------------------------------------
+    def show_session(self, session_id: str | None = None, recovered: Recovered | None = None) -> None:
+        """Shows the sessions library, reading ``session_id`` if given (and what its recovery found)."""
+        self.tabs.show_library(session_id, recovered)
+
+    def _make_library(self) -> SessionsView:
+        from studio.qt.live.library.view import SessionsView  # QtMultimedia: when the library is first shown
+
+        return SessionsView(self.context, self._own_live)
 
     # -- the window -----------------------------------------------------------------------------------
     def restyle(self, color: QColor) -> None:
@@ -486,22 +425,23 @@ class LivePage(QWidget):
         self.view.restyle()
         if self.waveform is not None:
             self.waveform.restyle()
-        if self.overlay is not None:
-            self.overlay.restyle()
+        self.overlay_host.restyle()
+        if self.library is not None:
+            self.library.restyle()
         self.picker.update()
 
     def confirm_close(self) -> bool:
-        if not self.controller.active:
-            return True
-        answer = QMessageBox.question(self, "Stop captioning and quit?",
-                                      "A live session is running. Quitting stops it; the words still on their "
-                                      "way are received first.")
-        return answer == QMessageBox.StandardButton.Yes
-
-    def _close_overlay(self) -> None:
-        if self.overlay is not None:
-            self.overlay.close_for_good()
-            self.overlay = None
+        """The window is closing: asks first while a session runs; then the overlay and the player close."""
+        if self.controller.active:
+            answer = QMessageBox.question(self, "Stop captioning and quit?",
+                                          "A live session is running. Quitting stops it; the words still on their "
+                                          "way are received first.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        self.overlay_host.close()
+        if self.library is not None:
+            self.library.close_media()
+        return True
 
 
 def _kind(value: str) -> SourceKind:
@@ -509,9 +449,3 @@ def _kind(value: str) -> SourceKind:
         return SourceKind(value)
     except ValueError:
         return SourceKind.MIC
-
-
-def _overlay_style(live: object) -> OverlayStyle:
-    return OverlayStyle(getattr(live, "overlay_font_size", 28), getattr(live, "overlay_lines", 2),
-                        getattr(live, "overlay_opacity", 0.75), getattr(live, "overlay_click_through", False),
-                        getattr(live, "overlay_reading_mode", False)).clamped()

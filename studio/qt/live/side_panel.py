@@ -149,7 +149,12 @@ class SidePanel(QScrollArea):
         column.addWidget(self.overlay)
         column.addWidget(self.view)
         column.addStretch(1)
+        self._column = column
         self.setWidget(inner)
         inner.setMinimumWidth(0)
         self.setMinimumWidth(300)
         self.setMaximumWidth(420)
+
+    def add_section(self, section: QWidget) -> None:
+        """Another group of settings, below the others (the page's Recording settings)."""
+        self._column.insertWidget(self._column.count() - 1, section)
