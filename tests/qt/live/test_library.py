@@ -72,7 +72,8 @@ def test_the_library_lists_searches_and_opens_recorded_sessions(qtbot: QtBot, sc
     reader = library.reader
     assert finals(reader.document.transcript) == first_words  # type: ignore[union-attr]
     assert reader.view.mode == "document" and paragraphs(reader.view)
-    assert "words" in reader.details.text() and reader.title.placeholderText().startswith("Session of ")
+    assert "words" in reader.details.text() and reader.title.placeholderText().startswith("Today ")
+    assert "Me: Desk microphone" in reader.sources.text()
     assert reader.media.isVisible() and reader.media.player.source().toLocalFile().endswith("audio.wav")
     # … and the keyboard moves to the other one.
     library.sessions.list.setFocus()
@@ -258,3 +259,19 @@ def test_a_session_being_recorded_is_read_but_not_deleted_or_renamed(qtbot: QtBo
     finally:
         page.controller.stop()
         qtbot.waitUntil(lambda: session.state is SessionState.STOPPED, timeout=60000)
+
+
+def test_a_two_channel_session_reads_each_channel_under_its_own_name(qtbot: QtBot, scripted_studio: Studio,
+                                                                     speech_file: Path, tmp_path: Path) -> None:
+    page: LivePage = live_page(qtbot, scripted_studio)
+    them = tone_file(tmp_path / "them.wav", SPEECH_SECONDS)
+    session_id = record(qtbot, page, speech_file, them)
+    library = library_of(qtbot, page, count=1)
+    open_in(qtbot, library, session_id)
+    view = library.reader.view
+    shown = paragraphs(view)
+    assert {p.channel for p in shown} == {"Me", "Them"}
+    for paragraph in shown:  # each paragraph is its channel's speaker, with that channel's words
+        assert paragraph.speaker == paragraph.channel
+        tokens = view.model.paragraph_index.text(paragraph).tokens
+        assert tokens and all(token.channel == paragraph.channel for token in tokens)

@@ -101,8 +101,8 @@ class SessionDelegate(QStyledItemDelegate):
         # Line 2: when, what it listened to, the engine.
         painter.setFont(small_font)
         painter.setPen(muted)
-        details = "  ·  ".join(part for part in (session_date(summary), ", ".join(summary.sources), summary.engine)
-                               if part)
+        when = session_date(summary) if summary.title else ""  # an untitled session's title is its date
+        details = "  ·  ".join(part for part in (when, ", ".join(summary.sources), summary.engine) if part)
         painter.drawText(QRect(left, top, right - left, small_metrics.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          small_metrics.elidedText(details, Qt.TextElideMode.ElideRight, right - left))

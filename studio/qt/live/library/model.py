@@ -38,7 +38,8 @@ def session_date(summary: SessionSummary, now: datetime | None = None) -> str:
 
 
 def session_title(summary: SessionSummary) -> str:
-    return summary.title or f"Session of {session_date(summary)}"
+    """The user's title, else when it started."""
+    return summary.title or session_date(summary)
 
 
 def state_text(summary: SessionSummary, own_live: str | None = None) -> str:
@@ -56,7 +57,7 @@ def state_text(summary: SessionSummary, own_live: str | None = None) -> str:
 
 def describe(summary: SessionSummary, own_live: str | None = None) -> str:
     """Everything the row shows, in words (tool tip and screen readers)."""
-    parts = [session_title(summary), session_date(summary), clock_text(summary.duration),
+    parts = [session_title(summary), session_date(summary) if summary.title else "", clock_text(summary.duration),
              ", ".join(summary.sources), summary.engine, state_text(summary, own_live)]
     text = ". ".join(part for part in parts if part)
     return f"{text}. {summary.first_words}" if summary.first_words else text

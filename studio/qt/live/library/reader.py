@@ -71,15 +71,17 @@ class SessionReader(QWidget):
         self.title = QLineEdit()
         self.title.setObjectName("SessionTitle")
         self.title.setAccessibleName("Session title")
-        self.title.setToolTip("Name this session (Enter keeps it)")
+        self.title.setToolTip("Click to name this session (Enter keeps the name)")
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.title.setFont(font)
         self.title.setFrame(False)
         self.title.editingFinished.connect(self._title_edited)
-        self.details = make_label("", "SectionHint", wrap=True)
+        self.details = make_label("", "SectionHint")
         self.details.setAccessibleName("Session details")
+        self.sources = make_label("", "SectionHint", wrap=True)
+        self.sources.setAccessibleName("What the session listened to")
         self.export_button = self._button("Export…", "Export this session",
                                           "TXT, SRT, VTT, JSON or DOCX, with the subtitle and text options (Ctrl+E)",
                                           self.export)
@@ -113,10 +115,12 @@ class SessionReader(QWidget):
         layout.setSpacing(6)
         layout.addLayout(header)
         layout.addWidget(self.details)
+        layout.addWidget(self.sources)
         layout.addWidget(self.banner)
         layout.addWidget(self.media)
         layout.addWidget(self.no_audio)
         layout.addWidget(self.view, 1)
+        self.restyle()
 
     def _button(self, text: str, name: str, tip: str, slot: Callable[[], None]) -> QPushButton:
         button = QPushButton(text)
@@ -147,12 +151,14 @@ class SessionReader(QWidget):
 
         self._unsubscribe = unsubscribe
         self.title.setText(summary.title)
-        self.title.setPlaceholderText(session_title(summary))
+        self.title.setPlaceholderText(f"{session_title(summary)} — click to name it")
         words = sum(1 for token in transcript.all_finals() if not token.is_punctuation)
-        parts = [session_date(summary), clock_text(summary.duration), ", ".join(summary.sources), summary.engine,
-                 f"{words} word{'s' if words != 1 else ''}"]
+        speakers = len(transcript.speakers)  # the view has registered every speaker it shows
+        parts = [session_date(summary), clock_text(summary.duration), f"{words} word{'s' if words != 1 else ''}",
+                 f"{speakers} speaker{'s' if speakers != 1 else ''}" if speakers > 1 else ""]
         self.details.setText("  ·  ".join(part for part in parts if part))
         self.details.setToolTip(str(document.folder))
+        self.sources.setText("  ·  ".join(part for part in (", ".join(summary.sources), summary.engine) if part))
         if document.audio is not None:
             self.media.show()
             self.no_audio.hide()
@@ -350,6 +356,11 @@ class SessionReader(QWidget):
         self.deleted.emit(session_id)
 
     def restyle(self) -> None:
+        c = self.context.colors()
+        self.title.setStyleSheet(
+            f"#SessionTitle {{ background: transparent; border: 1px solid transparent; border-radius: 4px; "
+            f"padding: 1px 4px; color: {c.text}; }} #SessionTitle:hover {{ border-color: {c.border}; }} "
+            f"#SessionTitle:focus {{ background: {c.base}; border-color: {c.accent}; }}")
         self.view.restyle()
         self.banner.restyle()
 

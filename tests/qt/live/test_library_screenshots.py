@@ -1,0 +1,65 @@
+"""Screenshots of the sessions library with a session open, in a real X11 window on the test run's Xvfb screen,
+both themes: three real sessions recorded on the built-in engine (``library_screenshot_child``), the
+conversation open, played from a word and paused there. Kept in artifacts/screenshots/ (look at them)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QColor
+
+from studio import APP_NAME
+from studio.qt.theme import DARK, LIGHT
+from studio.qt.transcript import speaker_color
+from tests.conftest import REPO
+from tests.desktop.xwindows import XServer, save_png
+from tests.qt.batch.killing import Lines
+
+ARTIFACTS = Path(os.environ.get("STUDIO_ARTIFACTS", REPO / "artifacts")) / "screenshots"
+
+
+def rgb(color: str) -> tuple[int, int, int]:
+    parsed = QColor(color)
+    return parsed.red(), parsed.green(), parsed.blue()
+
+
+@pytest.mark.usefixtures("desktop")
+def test_screenshots_of_the_sessions_library_with_a_session_open(tmp_path: Path, shared_audio: Path) -> None:
+    screen = os.environ["STUDIO_XVFB_DISPLAY"]
+    home = tmp_path / "home"
+    x = XServer(screen)
+    try:
+        for theme, colors, record in (("light", LIGHT, True), ("dark", DARK, False)):
+            env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "SPEECHMATICS_API_KEY")}
+            env.update(DISPLAY=screen, QT_QPA_PLATFORM="xcb", STUDIO_HOME=str(home), PYTHONPATH=str(REPO))
+            command = [sys.executable, "-m", "tests.qt.live.library_screenshot_child", "--theme", theme,
+                       "--audio", str(shared_audio), *(["--record"] if record else [])]
+            with open(tmp_path / f"{theme}.log", "w") as log:
+                child = subprocess.Popen(command, cwd=REPO, env=env, text=True, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=log)
+            try:
+                assert Lines(child).next(240) == "ready", (tmp_path / f"{theme}.log").read_text()[-3000:]
+                window = x.viewable_window(APP_NAME)
+                assert window is not None
+                shot = x.screenshot(window)
+                save_png(shot, ARTIFACTS / f"live-library-{theme}.png")
+                seen = {tuple(int(c) for c in px) for px in shot.reshape(-1, 3)[::2]}
+                assert rgb(colors.window) in seen  # the theme asked for
+                assert rgb(colors.accent) in seen  # the chosen session's row
+                assert rgb(speaker_color(0, colors).name()) in seen and rgb(speaker_color(1, colors).name()) in seen
+                assert len(np.unique(shot.reshape(-1, 3), axis=0)) > 200  # text, not empty boxes
+                assert child.stdin is not None
+                child.stdin.write("quit\n")
+                child.stdin.flush()
+                assert child.wait(60) == 0
+            finally:
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
+    finally:
+        x.close()
