@@ -237,3 +237,70 @@ def test_live_session_and_batch_job_end_as_the_same_document() -> None:
     batch = Transcript.from_json_v2({"results": results, "metadata": {"transcription_config": {"language": "en"}}})
     assert live.all_finals() == batch.all_finals()
     assert [s.text for s in live.segments()] == [s.text for s in batch.segments()]
+
+
+def channel_and_speaker_session() -> Transcript:
+    """Microphone + system audio with ``channel_and_speaker`` diarization: the Me channel's words say S1 (and,
+    once, S2), and so do the first and second person inside Them; a Them word whose speaker is unknown."""
+    t = Transcript()
+    t.apply(final([word("Hello", 0.0, 0.4, "S1"), mark(".", 0.4, "S1")], 0.0, 0.5, channel="Me"))
+    t.apply(final([word("Hi", 1.0, 1.3, "S1"), mark(".", 1.3, "S1")], 1.0, 1.4, channel="Them"))
+    t.apply(final([word("Hey", 2.0, 2.3, "S2"), mark(".", 2.3, "S2")], 2.0, 2.4, channel="Them"))
+    t.apply(final([word("Bye", 3.0, 3.3, "S2"), mark(".", 3.3, "S2")], 3.0, 3.4, channel="Me"))
+    t.apply(final([word("Okay", 4.0, 4.3, "UU"), mark(".", 4.3, "UU")], 4.0, 4.4, channel="Them"))
+    return t
+
+
+def test_speakers_of_different_channels_are_different_people() -> None:
+    t = channel_and_speaker_session()
+    # Me is one person whatever diarization says; Them's S1 is not Me's S1; an unknown speaker is the channel.
+    assert [s.key for s in t.speakers] == ["Me", "Them/S1", "Them/S2", "Them"]
+    assert [s.colour for s in t.speakers] == [0, 1, 2, 3]
+    assert [s.display for s in t.speakers] == ["Me", "Them 1", "Them 2", "Them"]
+    segments = t.segments()
+    assert [(s.speaker, s.text) for s in segments] == [("Me", "Hello."), ("Them/S1", "Hi."), ("Them/S2", "Hey."),
+                                                       ("Me", "Bye."), ("Them", "Okay.")]
+    assert {s.speaker for s in segments} <= {s.key for s in t.speakers}  # one rule decides: nothing unregistered
+    t.speakers.rename("Them/S1", "Alice")
+    assert [s.display for s in t.speakers] == ["Me", "Alice", "Them 2", "Them"]  # Me's "S1" is not renamed
+
+
+def test_channel_scoped_speakers_reach_every_export_and_round_trip() -> None:
+    from studio.core.exporters import export
+
+    t = channel_and_speaker_session()
+    t.speakers.rename("Them/S1", "Alice")
+    txt = export(t, "txt").decode()
+    assert txt.split("\n\n") == ["Me: Hello.", "Alice: Hi.", "Them 2: Hey.", "Me: Bye.", "Them: Okay.\n"]
+    srt = export(t, "srt").decode()
+    assert "Alice: Hi." in srt and "Them 2: Hey." in srt and "Me: Bye." in srt
+    vtt = export(t, "vtt").decode()
+    assert "<v Alice>Hi." in vtt and "<v Me>Hello." in vtt
+    doc = t.to_json_v2()
+    assert doc["studio"]["speaker_names"] == {"Them/S1": "Alice"}
+    assert {r["alternatives"][0]["speaker"] for r in doc["results"]} == {"S1", "S2", "UU"}  # results as sent
+    again = Transcript.from_json_v2(doc)
+    assert [(s.key, s.colour, s.display) for s in again.speakers] == [(s.key, s.colour, s.display)
+                                                                      for s in t.speakers]
+
+
+def test_a_file_from_before_channel_scoped_speakers_keeps_its_names() -> None:
+    doc = channel_and_speaker_session().to_json_v2()
+    doc["studio"] = {"speaker_names": {"S1": "Alice", "S2": "Bob", "Them": "Guests"}}  # as the old model keyed them
+    t = Transcript.from_json_v2(doc)
+    assert [(s.key, s.display) for s in t.speakers] == [("Me", "Me"), ("Them/S1", "Alice"), ("Them/S2", "Bob"),
+                                                        ("Them", "Guests")]
+    assert "S1" not in t.speakers and "S2" not in t.speakers  # no speaker without words
+    assert t.to_json_v2()["studio"]["speaker_names"] == {"Them/S1": "Alice", "Them/S2": "Bob", "Them": "Guests"}
+
+
+def test_default_names_of_speakers_inside_numbered_channels() -> None:
+    t = Transcript.from_json_v2({"results": [word("one", 0.0, 0.3, "S1", channel="channel_1"),
+                                             word("two", 0.5, 0.8, "S2", channel="channel_2"),
+                                             word("three", 1.0, 1.3, "Alice", channel="channel_2")]})
+    assert [(s.key, s.display) for s in t.speakers] == [("channel_1/S1", "Speaker 1 (channel_1)"),
+                                                        ("channel_2/S2", "Speaker 2 (channel_2)"),
+                                                        ("channel_2/Alice", "Alice")]
+    one = Transcript()
+    one.apply(final([word("solo", 0.0, 0.3, "S3"), word("who", 0.4, 0.6, "UU")], 0.0, 0.7))
+    assert [(s.key, s.display) for s in one.speakers] == [("S3", "Speaker 3"), ("UU", "Unknown speaker")]

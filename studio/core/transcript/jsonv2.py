@@ -3,6 +3,9 @@
 Everything the model does not interpret (summary, sentiment, topics, chapters, audio events, job and
 metadata blocks) is kept and written back; speaker names the user gave and bookmarks travel in a
 ``studio`` block that other readers ignore, so a saved transcript reopens with its names and bookmarks.
+Names are keyed by ``speaker_key`` (``Them/S1`` in a channel-and-speaker transcript); a file written before
+speakers were keyed per channel names ``S1`` for every channel, and is read that way
+(``SpeakerRegistry.rename``).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ def from_json_v2(doc: Mapping[str, Any], factory: type[Transcript] = Transcript)
         track = transcript.track(token.channel)
         track.finals.append(token)
         track.final_end = max(track.final_end, token.end)
-        transcript.speakers.get(token.speaker or token.channel or "UU")
+        transcript.speakers.of(token)
     for track in transcript.tracks.values():
         track.finals.sort(key=lambda t: (t.start, -t.end))
     translations = doc.get("translations")

@@ -162,7 +162,7 @@ class Transcript:
         if channel is None and tokens and tokens[0].channel is not None:
             channel = tokens[0].channel  # the older place: on each result
         for token in tokens:
-            self.speakers.get(token.speaker or channel or "UU")
+            self.speakers.of(token)  # colours follow the order speakers appear in
         return channel, tokens
 
     def _final(self, data: Mapping[str, Any]) -> None:

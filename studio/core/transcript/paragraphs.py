@@ -48,8 +48,8 @@ from studio.core.transcript.changes import (
     TranslationChanged,
 )
 from studio.core.transcript.model import Sentence, Transcript
-from studio.core.transcript.segments import Segment, speaker_key
-from studio.core.transcript.speakers import SpeakerRenamed
+from studio.core.transcript.segments import Segment
+from studio.core.transcript.speakers import SpeakerRenamed, speaker_key
 from studio.core.transcript.tokens import Token, render
 
 PAUSE = 3.0
@@ -65,7 +65,7 @@ RowKey = tuple[float, int, int]  # (start time, channel rank, sequence): a row's
 @dataclass(eq=False)
 class Paragraph:
     channel: str | None
-    speaker: str  # speaker key (studio.core.transcript.segments.speaker_key) of its first word
+    speaker: str  # speaker key (studio.core.transcript.speakers.speaker_key) of its first word
     key: RowKey
     first: int  # the paragraph shows finals[first:stop] of its channel …
     stop: int
@@ -374,8 +374,7 @@ class ParagraphIndex:
         return last
 
     def _new(self, channel: str | None, state: _Channel, token: Token, first: int, stop: int) -> Paragraph:
-        speaker = speaker_key(token)
-        self.transcript.speakers.get(speaker)  # colours follow the order speakers appear in
+        speaker = self.transcript.speakers.of(token).key  # colours follow the order speakers appear in
         paragraph = Paragraph(channel, speaker, (token.start, state.rank, next(self._sequence)), first, stop)
         self._insert(paragraph)
         return paragraph
@@ -383,10 +382,9 @@ class ParagraphIndex:
     def _count(self, paragraph: Paragraph, token: Token) -> None:
         if _is_word(token):
             if not paragraph.words:
-                speaker = speaker_key(token)
+                speaker = self.transcript.speakers.of(token).key
                 if speaker != paragraph.speaker:
                     paragraph.speaker = speaker
-                    self.transcript.speakers.get(speaker)
                     self._fix_continued_around(paragraph)
             paragraph.words += 1
         paragraph.chars += len(token.text) + 1
@@ -527,8 +525,7 @@ class ParagraphIndex:
             paragraph.chars += len(token.text) + 1
             paragraph.end = max(paragraph.end, token.end)
         if first_word is not None and speaker_key(first_word) != paragraph.speaker:
-            paragraph.speaker = speaker_key(first_word)
-            self.transcript.speakers.get(paragraph.speaker)
+            paragraph.speaker = self.transcript.speakers.of(first_word).key
             self._fix_continued_around(paragraph)
 
     # -- bookmarks -------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Segments — sentences or turns — built from the finals, and edits that keep the words' timing.
 
-A new segment starts when the speaker (or channel) changes, after a sentence-ending mark (``is_eos``),
-after an end of utterance, and after a pause longer than ``pause`` seconds. A segment knows the range of
-its channel's finals it covers, so an edit replaces exactly those tokens.
+A new segment starts when the speaker (``speaker_key``, the rule every part of the studio uses) changes, after
+a sentence-ending mark (``is_eos``), after an end of utterance, and after a pause longer than ``pause``
+seconds. A segment knows the range of its channel's finals it covers, so an edit replaces exactly those
+tokens.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import re
 from dataclasses import dataclass
 
 from studio.core.transcript.model import Transcript
-from studio.core.transcript.speakers import UNKNOWN
+from studio.core.transcript.speakers import speaker_key
 from studio.core.transcript.tokens import Token, render
+
+__all__ = ["DEFAULT_PAUSE", "SENTENCE_END", "Segment", "edit_segment", "segments", "speaker_key"]
 
 DEFAULT_PAUSE = 1.5
 SENTENCE_END = frozenset(".?!。？！")
@@ -23,19 +26,13 @@ SENTENCE_END = frozenset(".?!。？！")
 @dataclass(frozen=True)
 class Segment:
     channel: str | None
-    speaker: str  # speaker key: the token's speaker, else the channel label, else "UU"
+    speaker: str  # speaker key (studio.core.transcript.speakers.speaker_key) of its first word
     start: float
     end: float
     tokens: tuple[Token, ...]
     first: int  # position of the first token in the channel's finals
     stop: int  # one past the last
     text: str
-
-
-def speaker_key(token: Token) -> str:
-    if token.speaker and (token.speaker != UNKNOWN or not token.channel):
-        return token.speaker
-    return token.channel or UNKNOWN
 
 
 def segments(transcript: Transcript, *, pause: float = DEFAULT_PAUSE) -> list[Segment]:
