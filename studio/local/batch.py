@@ -58,7 +58,7 @@ import aiohttp
 from aiohttp import web
 
 from studio.local.engines import EngineRejection
-from studio.local.server import UsageRecord, error_response
+from studio.local.server import UsageRecord, drain, error_response
 
 if TYPE_CHECKING:
     from studio.local.server import LocalServer
@@ -602,6 +602,11 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
         return job if job is not None else error_response(404, "Job not found")
 
     async def create_job(request: web.Request) -> web.StreamResponse:
+        response = await _create_job(request)
+        await drain(request)  # a refusal given before the whole upload was read must still reach the client
+        return response
+
+    async def _create_job(request: web.Request) -> web.StreamResponse:
         if (refused := unauthorised(request)) is not None:
             return refused
         if not request.content_type.startswith("multipart/"):

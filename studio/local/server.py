@@ -5,11 +5,17 @@ It serves the realtime API on ``/v2`` and ``/v2/<lang>`` (``studio.local.realtim
 (``studio.local.tts``) and temporary keys on ``/v1/api_keys`` (here). Recognition and synthesis are
 pluggable (``studio.local.engines``); faults can be injected while it runs (``studio.local.faults``).
 The protocol follows ``speechmatics-protocol.md`` §7, quirks included.
+
+An answer given before the request's body was read (an injected fault, a refused upload) is given only once
+the rest of the body has been read and dropped (``drain``): a server that closes a connection with unread
+data resets it, and a client still sending a large upload would then lose the answer and see a broken
+connection instead of the status (aiohttp itself reads on for at most 10 s after answering).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import shutil
@@ -20,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import aiohttp
 from aiohttp import web
 
 from studio import __version__
@@ -88,6 +95,18 @@ def error_response(status: int, error: str, detail: str | None = None,
     if detail:
         body["detail"] = detail
     return web.json_response(body, status=status, headers=headers)
+
+
+async def drain(request: web.Request) -> int:
+    """Reads what is left of ``request``'s body and drops it (in constant memory); returns how many bytes that was.
+
+    Call it before answering a request whose body was not read, so that the answer reaches a client that is
+    still sending. A client that hangs up or sends a malformed body ends the draining, quietly."""
+    drained = 0
+    with contextlib.suppress(ConnectionError, aiohttp.ClientPayloadError):
+        while chunk := await request.content.readany():
+            drained += len(chunk)
+    return drained
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -196,10 +215,13 @@ class LocalServer:
         fault = self.faults.take_http(request.method, request.path)
         if fault is None:
             return await handler(request)
+        if fault.pass_through:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            return await handler(request)
+        await drain(request)  # the injected answer must reach a client still sending its body
         if fault.delay:
             await asyncio.sleep(fault.delay)
-        if fault.pass_through:
-            return await handler(request)
         if fault.truncate:
             response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
             response.content_length = 4096
