@@ -7,7 +7,8 @@ Routes (all need ``Authorization: Bearer <key>`` or a ``type=batch`` temporary k
   ``data_file`` part or ``config.fetch_data.url``. The upload is streamed to a file under
   ``server.data_dir`` (a few MiB in memory at most, however large the file). **201**
   ``{"id": "<10 lowercase letters/digits>"}``; 400 ``Job rejected`` (invalid JSON or config; the detail
-  says what), ``No language selected``, ``Missing data_file``, ``Malformed request`` (not multipart).
+  says what), ``No language selected``, ``Missing data_file``, ``Malformed request`` (not multipart). A client
+  that hangs up mid-upload is one info line in the log; nothing of its upload is kept and no job is made.
   With ``?wait=<seconds>`` (capped at ``ServerConfig.max_wait``) the answer waits until the job ends and is
   ``{"id", "status": "created"|"done"|"rejected"|"deleted", "<format>": <transcript>}`` (``format`` =
   ``json-v2``, the default, ``txt`` or ``srt``; the transcript only once done), still 201.
@@ -602,7 +603,14 @@ def add_routes(app: web.Application, server: LocalServer) -> None:
         return job if job is not None else error_response(404, "Job not found")
 
     async def create_job(request: web.Request) -> web.StreamResponse:
-        response = await _create_job(request)
+        try:
+            response = await _create_job(request)
+        except ConnectionError:
+            # The client hung up mid-upload, as clients may: nothing was created (the part file is gone) and
+            # nobody is left to answer. One line, no traceback.
+            log.info("batch upload abandoned: the client hung up after %d bytes of its request",
+                     request.content.total_bytes)
+            return web.Response(status=400)  # never sent: the connection is gone
         await drain(request)  # a refusal given before the whole upload was read must still reach the client
         return response
 

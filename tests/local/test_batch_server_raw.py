@@ -4,9 +4,12 @@ code), so its status codes, bodies and error strings are checked independently o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
+import logging
 import re
+import socket
 import struct
 import wave
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -164,7 +167,10 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
             await asyncio.sleep(0.01)
 
 
-async def test_an_upload_cut_short_leaves_no_job_and_no_file(server: LocalServer) -> None:
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+async def test_a_client_that_hangs_up_mid_upload_is_one_log_line_and_leaves_no_job_and_no_file(
+        server: LocalServer, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, reset: bool) -> None:
+    caplog.set_level(logging.INFO)
     body = multipart([("config", json.dumps(CONFIG).encode(), None), ("data_file", wav_bytes(5.0), "cut.wav")])
     head = (f"POST /v2/jobs HTTP/1.1\r\nHost: {server.host}\r\nAuthorization: Bearer {KEY}\r\n"
             f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {len(body)}\r\n\r\n")
@@ -172,10 +178,21 @@ async def test_an_upload_cut_short_leaves_no_job_and_no_file(server: LocalServer
     writer.write(head.encode() + body[:len(body) // 2])
     await writer.drain()
     await until(lambda: any(server.data_dir.iterdir()))  # the server is storing the upload
+    caplog.clear()
+    if reset:  # the process died: the kernel resets the connection
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     writer.close()
-    await writer.wait_closed()
+    with contextlib.suppress(ConnectionError):
+        await writer.wait_closed()
+    await until(lambda: any("hung up" in r.getMessage() for r in caplog.records))
     await until(lambda: not any(server.data_dir.iterdir()))
+    said = [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
+    assert len(said) == 1 and said[0][:2] == ("studio.local.batch", logging.INFO), said
+    assert "the client hung up after" in said[0][2]
+    assert not any(r.exc_info or r.exc_text for r in caplog.records)  # no traceback
     assert jobs_of(server).jobs == {}
+    listed = await http.get("/v2/jobs", headers=AUTH)
+    assert listed.status_code == 200 and listed.json() == {"jobs": []}
 
 
 async def test_a_fetch_job_that_cannot_fetch_is_rejected_like_saas(server: LocalServer,
