@@ -61,7 +61,9 @@ WORKSPACES = (
             WorkspaceAction("overlay", "Show or hide the caption overlay", "Ctrl+Shift+C", show_page=False),
             WorkspaceAction("library", "Show recorded sessions (or the live captions)", "Ctrl+L"),
         ),
-        page_keys=(("Jump to the live edge", "End"),),
+        page_keys=(("Jump to the live edge", "End"),
+                   ("Play or pause a recorded session", "Ctrl+Space"),
+                   ("Back or forward 5 seconds in a recorded session", "Alt+Left / Alt+Right")),
     ),
     WorkspaceSpec(
         "batch", "Batch", "Batch transcription", "batch", "Ctrl+2",
@@ -74,7 +76,8 @@ WORKSPACES = (
             WorkspaceAction("add_folder", "Add a folder to the queue…", "Ctrl+Shift+O"),
             WorkspaceAction("pause_queue", "Pause or resume the queue", "Ctrl+P"),
         ),
-        page_keys=(("Play or pause the result", "Ctrl+Space"),),
+        page_keys=(("Play or pause the result", "Ctrl+Space"), ("Back 5 seconds", "Alt+Left"),
+                   ("Forward 5 seconds", "Alt+Right")),
     ),
     WorkspaceSpec(
         "voices", "Voices", "Voice previews", "voices", "Ctrl+3",
