@@ -336,3 +336,22 @@ def test_random_traffic_replays_exactly_and_covers_every_final(steps: list[tuple
                   getattr(r, "partial", None)) for r in index.rows]
         assert shape == [(type(r).__name__, getattr(r, "first", None), getattr(r, "stop", None),
                           getattr(r, "partial", None)) for r in again.rows]
+
+
+
+def test_a_transcript_opened_whole_keeps_each_channels_words_under_its_channel() -> None:
+    messages = [final(sentence("Can you hear me?", 0.0), 0, 2, channel="Me"),
+                final(sentence("Yes I can.", 2.0), 2, 3.5, channel="Them"),
+                final(sentence("Great, let us start.", 3.8), 3.8, 6, channel="Me"),
+                final(sentence("Sure.", 6.2), 6.2, 7, channel="Them")]
+    live, _ = feed(Transcript())  # applied as the messages arrive
+    whole = Transcript()
+    for message in messages:
+        live.transcript.apply(message)
+        whole.apply(message)
+    opened = ParagraphIndex(whole)  # opened whole: the rebuild merges the channels' finals in time
+    expected = [("Me", "Me", "Can you hear me?"), ("Them", "Them", "Yes I can."),
+                ("Me", "Me", "Great, let us start."), ("Them", "Them", "Sure.")]
+    for index in (opened, live):
+        assert [(r.channel, r.speaker, index.text(r).text) for r in index.rows if isinstance(r, Paragraph)] \
+            == expected

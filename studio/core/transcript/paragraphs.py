@@ -193,6 +193,12 @@ def _is_word(token: Token) -> bool:
     return not token.is_punctuation
 
 
+def _stream(channel: str | None, finals: list[Token]) -> Iterator[tuple[Token, str | None, int]]:
+    """A channel's finals for ``heapq.merge``: (token, channel, index in the channel's finals)."""
+    for i, token in enumerate(finals):
+        yield token, channel, i
+
+
 class ParagraphIndex:
     def __init__(self, transcript: Transcript, *, partials: bool = True, pause: float = PAUSE,
                  turn_gap: float = TURN_GAP, long_words: int = LONG_WORDS, max_words: int = MAX_WORDS) -> None:
@@ -328,7 +334,7 @@ class ParagraphIndex:
         streams = []
         for channel, track in self.transcript.tracks.items():
             self._channel(channel)
-            streams.append(((token, channel, i) for i, token in enumerate(track.finals)))
+            streams.append(_stream(channel, track.finals))  # a function binds its channel now, not late
         for token, channel, i in heapq.merge(*streams, key=lambda entry: entry[0].start):
             self._append(self._channels[channel], channel, i, token, self.transcript.track(channel).finals)
         for channel, track in self.transcript.tracks.items():
