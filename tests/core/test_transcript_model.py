@@ -291,6 +291,8 @@ def test_a_file_from_before_channel_scoped_speakers_keeps_its_names() -> None:
     assert [(s.key, s.display) for s in t.speakers] == [("Me", "Me"), ("Them/S1", "Alice"), ("Them/S2", "Bob"),
                                                         ("Them", "Guests")]
     assert "S1" not in t.speakers and "S2" not in t.speakers  # no speaker without words
+    assert t.speakers.display("S1") == "Speaker 1" and "S1" not in t.speakers  # a query registers nobody
+    assert t.speakers.display("Them/S3") == "Them 3" and len(t.speakers) == 4
     assert t.to_json_v2()["studio"]["speaker_names"] == {"Them/S1": "Alice", "Them/S2": "Bob", "Them": "Guests"}
 
 

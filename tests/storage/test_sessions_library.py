@@ -82,10 +82,13 @@ async def test_the_library_lists_searches_opens_renames_exports_and_deletes_reco
         assert audio.getnchannels() == 2
         assert audio.getnframes() == pytest.approx(newest.duration * RATE, abs=0.01 * RATE)
 
-    # A speaker renamed in the library stays renamed, and exports follow.
-    library.rename_speaker(second, "S1", "Alice")
+    # A speaker renamed in the library stays renamed, and exports follow. Keys are speakers.speaker_key's (what
+    # the view renames): Me is one person, the first person inside Them is "Them/S1".
+    assert {"Me", "Them/S1"} <= {s.key for s in document.transcript.speakers}
+    library.rename_speaker(second, "Them/S1", "Alice")
     reopened = library.open(second)
-    assert reopened.transcript.speakers.display("S1") == "Alice"
+    assert reopened.transcript.speakers.display("Them/S1") == "Alice"
+    assert reopened.transcript.speakers.display("Me") == "Me"
     assert "Alice" in export_session(reopened, "txt").decode()
     assert [s.id for s in library.search("alice")] == [second]
     cues = list(srt.parse(export_session(reopened, "srt").decode()))

@@ -117,7 +117,14 @@ class SpeakerRegistry:
         return speaker
 
     def display(self, key: str | None) -> str:
-        return self.get(key or UNKNOWN).display
+        """The name shown for ``key``; a key with no words yet gets its default name and is not registered
+        (a query takes no colour and adds no speaker to the list)."""
+        key = key or UNKNOWN
+        speaker = self._speakers.get(key)
+        if speaker is None:
+            channel, label = split_key(key)
+            speaker = Speaker(key, 0, None, channel, label if channel is not None else None)
+        return speaker.display
 
     def rename(self, key: str, name: str) -> None:
         """Give ``key`` a display name (an empty name restores the default); views and exports follow.
