@@ -11,6 +11,7 @@ import os
 import pty
 import sys
 import time
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,6 +165,40 @@ async def test_paced_realtime_takes_as_long_as_the_audio(server: LocalServer, sh
     assert run.status == 0, run.stderr
     assert run.seconds >= 0.9 * 3.25
     assert_transcript(tmp_path / "audio_09_16kHz.json")
+
+
+@pytest.mark.usefixtures("studio_home")
+async def test_batch_channel_diarization_of_a_two_channel_file(server: LocalServer, shared_audio: Path,
+                                                               tmp_path: Path) -> None:
+    """The batch API allows only ``^[A-Za-z0-9._]+$`` in a channel label, and the local server refuses a job
+    otherwise, as the service does: the labels `studio transcribe` sends in batch are ones it accepts."""
+    left, _ = read_wav_pcm(shared_audio / "audio_09_16kHz.wav")
+    right, _ = read_wav_pcm(shared_audio / "audio_03_16kHz.wav")
+    frames = min(len(left), len(right)) // 2
+    stereo = bytearray()
+    for index in range(frames):
+        stereo += left[2 * index:2 * index + 2] + right[2 * index:2 * index + 2]
+    path = tmp_path / "call.wav"
+    with wave.open(str(path), "wb") as target:
+        target.setnchannels(2)
+        target.setsampwidth(2)
+        target.setframerate(16000)
+        target.writeframes(bytes(stereo))
+    out = tmp_path / "out"
+    run = await studio(*transcribe(server, path, "--mode", "batch", "--diarization", "channel", "--format", "json",
+                                   "--out", out))
+    assert run.status == 0 and run.stderr == "", run.stderr
+    job_id = run.stdout.strip().rsplit("(job ", 1)[1].rstrip(")")
+    async with BatchClient(StaticKey(SERVER_KEY), url=server.urls.batch) as batch:
+        job = await batch.get_job(job_id)
+    assert job.status == "done"
+    assert job.config["transcription_config"]["channel_diarization_labels"] == ["Channel_1", "Channel_2"]
+    assert_transcript(out / "call.json")
+
+
+def read_wav_pcm(path: Path) -> tuple[bytes, int]:
+    with wave.open(str(path)) as source:
+        return source.readframes(source.getnframes()), source.getframerate()
 
 
 @pytest.mark.usefixtures("studio_home")

@@ -81,6 +81,8 @@ DIARIZATION = ("none", "speaker", "channel")
 MODELS = ("standard", "enhanced", "melia-1")
 AUDIO_EVENT_TYPES = ("applause", "laughter", "music")
 UNKNOWN_SPEAKER = "UU"
+#: What a batch ``channel_diarization_labels`` entry may be (§2.4: each ``^[A-Za-z0-9._]+$``); realtime has no pattern.
+CHANNEL_LABEL = re.compile(r"^[A-Za-z0-9._]+$")
 
 
 def now_utc() -> datetime:
@@ -332,6 +334,9 @@ def validate_job_config(config: Mapping[str, Any]) -> tuple[str, str] | None:
             return "Job rejected", f"transcription_config.{key} must be one of {', '.join(MODELS)}"
     if "diarization" in transcription and transcription["diarization"] not in DIARIZATION:
         return "Job rejected", f"transcription_config.diarization must be one of {', '.join(DIARIZATION)}"
+    problem = _channel_labels_problem(transcription.get("channel_diarization_labels"))
+    if problem is not None:
+        return "Job rejected", problem
     vocab = transcription.get("additional_vocab")
     if vocab is not None and (not isinstance(vocab, list) or not all(
             isinstance(e, dict) and isinstance(e.get("content"), str) and e["content"] for e in vocab)):
@@ -372,6 +377,19 @@ def validate_job_config(config: Mapping[str, Any]) -> tuple[str, str] | None:
             value = overrides.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 return "Job rejected", f"output_config.srt_overrides.{key} must be a positive integer"
+    return None
+
+
+def _channel_labels_problem(labels: Any) -> str | None:
+    """Why the batch API would refuse these ``channel_diarization_labels`` (None: it would not)."""
+    if labels is None:
+        return None
+    where = "transcription_config.channel_diarization_labels"
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        return f"{where} must be a list of strings"
+    for index, label in enumerate(labels):
+        if CHANNEL_LABEL.fullmatch(label) is None:
+            return f"{where}.{index} in body should match '{CHANNEL_LABEL.pattern}' (got {label!r})"
     return None
 
 

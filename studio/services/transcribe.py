@@ -42,6 +42,7 @@ from studio.api.errors import ConfigurationError
 from studio.api.realtime import RealtimeClient, RealtimeSession
 from studio.audio.decode import MediaInfo, StreamFormat, decode_async, probe
 from studio.core.transcript import Transcript
+from studio.services.channels import channel_labels as shared_channel_labels
 from studio.services.connections import Connection
 
 log = logging.getLogger(__name__)
@@ -90,9 +91,10 @@ class TranscribeOptions:
             channel_diarization_labels=tuple(channel_labels) if channels else ())
 
 
-def channel_labels(count: int) -> tuple[str, ...]:
-    """The labels of a file's channels for channel diarization: ``Channel 1``, ``Channel 2``, …"""
-    return tuple(f"Channel {index}" for index in range(1, max(1, count) + 1))
+def channel_labels(count: int, mode: Mode = "realtime") -> tuple[str, ...]:
+    """The labels of a file's channels for channel diarization: ``Channel 1``, ``Channel 2``, … in realtime;
+    ``Channel_1``, ``Channel_2``, … in batch, whose API allows no space in a label (``studio.services.channels``)."""
+    return shared_channel_labels(count, mode)
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ async def _prepare(path: str | os.PathLike[str], options: TranscribeOptions) -> 
         raise ConfigurationError(f"Unknown mode {options.mode!r} (use realtime or batch)")
     source = Path(path)
     info = await asyncio.to_thread(probe, source)
-    labels = channel_labels(info.channels) if options.diarization == "channel" else ()
+    labels = channel_labels(info.channels, options.mode) if options.diarization == "channel" else ()
     return _Prepared(source, info, labels, options.transcription_config(labels))
 
 

@@ -129,6 +129,15 @@ async def test_create_accepts_a_chunked_upload_with_the_file_first(server: Local
      "Job rejected", "transcription_config.diarization must be one of none, speaker, channel"),
     (b'{"type": "transcription", "transcription_config": {"language": "en", "additional_vocab": ["plain"]}}',
      "Job rejected", "transcription_config.additional_vocab must be a list of {content, sounds_like}"),
+    (b'{"type": "transcription", "transcription_config": {"language": "en", "diarization": "channel", '
+     b'"channel_diarization_labels": ["Channel_1", "Channel 2"]}}', "Job rejected",
+     "transcription_config.channel_diarization_labels.1 in body should match '^[A-Za-z0-9._]+$' (got 'Channel 2')"),
+    (b'{"type": "transcription", "transcription_config": {"language": "en", "diarization": "channel", '
+     b'"channel_diarization_labels": ["left\\n"]}}', "Job rejected",
+     "transcription_config.channel_diarization_labels.0 in body should match '^[A-Za-z0-9._]+$' (got 'left\\n')"),
+    (b'{"type": "transcription", "transcription_config": {"language": "en", "diarization": "channel", '
+     b'"channel_diarization_labels": "Channel_1"}}', "Job rejected",
+     "transcription_config.channel_diarization_labels must be a list of strings"),
     (b'{"type": "transcription", "transcription_config": {"language": "en"}, '
      b'"output_config": {"srt_overrides": {"max_lines": 0}}}',
      "Job rejected", "output_config.srt_overrides.max_lines must be a positive integer"),

@@ -17,11 +17,7 @@ from studio.core.jobs import Job, JobSettings
 from studio.core.settings import BatchSettings, Settings
 from studio.services.batch.export import ExportOptions, ExportRequest, NameTemplate
 from studio.services.capabilities import Capabilities
-
-
-def channel_labels(count: int) -> tuple[str, ...]:
-    """Labels for channel diarization, in the pattern the batch API allows (``^[A-Za-z0-9._]+$``)."""
-    return tuple(f"Channel_{index}" for index in range(1, max(1, count) + 1))
+from studio.services.channels import channel_labels
 
 
 def job_config(job: Job, channels: int = 1) -> JobConfig:
@@ -35,7 +31,7 @@ def job_config(job: Job, channels: int = 1) -> JobConfig:
         language=settings.language, operating_point=settings.operating_point, diarization=diarization,
         speaker_diarization=speaker, additional_vocab=tuple(VocabEntry(word) for word in settings.vocab),
         enable_entities=True if settings.entities else None,
-        channel_diarization_labels=channel_labels(channels) if settings.diarization == "channel" else ())
+        channel_diarization_labels=channel_labels(channels, "batch") if settings.diarization == "channel" else ())
     return JobConfig(
         transcription=transcription,
         translation=TranslationConfig(settings.translation) if settings.translation else None,
