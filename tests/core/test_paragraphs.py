@@ -271,6 +271,48 @@ def test_translations_go_under_their_paragraph() -> None:
     assert [s.text for s in index.sentences(second, "de")[0]] == ["Hi du."]
 
 
+def test_translations_are_read_under_the_sentence_they_translate() -> None:
+    t = Transcript()
+    index, mirror = feed(t)
+    index.set_translation("de")
+    t.apply(final(sentence("Hello there. How are you? Fine.", 0.0, "S1"), 0, 3))
+    t.apply(partial([word("and", 2.9, 3.1, "S1")], 2.9, 3.2))
+    mirror.sync()
+    (paragraph,) = index.rows
+    assert isinstance(paragraph, Paragraph)
+    t.apply({"message": "AddTranslation", "language": "de",
+             "results": [{"content": "Hallo.", "start_time": 0.0, "end_time": 0.7},
+                         {"content": "Wie geht's? Gut.", "start_time": 0.8, "end_time": 2.7}]})
+    t.apply({"message": "AddPartialTranslation", "language": "de",
+             "results": [{"content": "und", "start_time": 2.9, "end_time": 3.1}]})
+    mirror.sync()
+    text = index.text(paragraph).text
+    blocks = index.blocks(paragraph, "de")
+    # each translation right after the last source sentence it covers; the partial one at the live edge
+    assert [(text[:b.end], b.final, b.partial) for b in blocks] == [
+        ("Hello there.", ("Hallo.",), ()),
+        ("Hello there. How are you? Fine.", ("Wie geht's? Gut.",), ()),
+        (text, (), ("und",))]
+    assert text.endswith("Fine. and")
+    assert index.blocks(paragraph, "fr") == ()
+
+
+def test_a_translation_without_a_channel_goes_to_the_channel_whose_words_it_matches() -> None:
+    t = Transcript()
+    index, mirror = feed(t)
+    index.set_translation("de")
+    t.apply(final(sentence("Good morning.", 0.0), 0, 1, channel="Me"))
+    t.apply(final(sentence("Hi.", 0.5, step=0.3), 0.5, 1.2, channel="Them"))  # began inside Me's paragraph
+    mirror.sync()
+    me, them = (r for r in index.rows if isinstance(r, Paragraph))
+    t.apply({"message": "AddTranslation", "language": "de",  # realtime: no channel on a translation
+             "results": [{"content": "Hallo.", "start_time": 0.5, "end_time": 0.7}]})
+    mirror.sync()
+    assert (me.channel, them.channel) == ("Me", "Them")
+    assert [s.text for s in index.sentences(them, "de")[0]] == ["Hallo."]
+    assert index.sentences(me, "de")[0] == []
+
+
 def test_offsets_match_render() -> None:
     t = Transcript()
     t.apply(final([word("Well", 0.0, 0.2), mark(",", 0.2), mark("“", 0.3, attaches_to="next"), word("yes", 0.3, 0.5),
@@ -298,6 +340,10 @@ def coverage_ok(index: ParagraphIndex, t: Transcript) -> None:
         assert covered == list(range(len(track.finals)))
         shown = [tok for r in index.rows if isinstance(r, Paragraph) and r.channel == channel for tok in r.partial]
         assert sorted(shown, key=lambda tok: tok.start) == list(track.partial)
+    for row in index.rows:  # the text kept up incrementally is the text rendered afresh
+        if isinstance(row, Paragraph):
+            fresh = render_offsets([*index.finals(row), *row.partial], t.word_delimiter)
+            assert (index.text(row).text, index.text(row).starts) == fresh
 
 
 @settings(max_examples=120, deadline=None)
