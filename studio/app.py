@@ -256,6 +256,9 @@ def run(*, smoke: bool | str = False) -> int:
     # cheaper than replacing the style afterwards.
     os.environ.setdefault("QT_STYLE_OVERRIDE", "Fusion")
     QGuiApplication.setDesktopFileName(APP_ID)
+    preload = sys.modules.get("studio.preload")
+    if preload is not None:
+        preload.fonts_ready()  # fontconfig, initialised beside the imports, is ready before Qt asks for it
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
@@ -270,7 +273,10 @@ def run(*, smoke: bool | str = False) -> int:
         check = SmokeCheck(studio)
 
     def exposed() -> None:
-        gc.enable()  # studio.cli disables it for start-up
+        # studio.cli disables the collector for start-up. What start-up made lives as long as the window: frozen,
+        # it is never scanned again by the collections to come.
+        gc.freeze()
+        gc.enable()
         if check is not None:
             check.run()
         elif smoke:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -22,6 +23,9 @@ from studio.qt.context import WorkspaceContext
 from studio.qt.resources import icon
 from studio.qt.status_bar import EngineIndicator
 from studio.qt.workspaces import COMMON_ACTIONS, WORKSPACES, WorkspaceAction, WorkspaceSpec, make_workspace
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent  # for the annotation only: the type costs start-up time to create
 
 
 class MainWindow(QMainWindow):

@@ -65,3 +65,28 @@ def test_the_preloaded_modules_are_qt_free_and_come_before_pyside6() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True"]
+
+
+FONTCONFIG = """
+import ctypes, sys, studio.preload
+started = studio.preload._fonts.ident is not None
+studio.preload.fonts_ready(30)
+print(started, studio.preload._fonts.is_alive(), 'PySide6' in sys.modules)
+"""
+
+
+def test_preload_initialises_fontconfig_on_a_thread_that_ends_before_qt_is_asked() -> None:
+    """Linux: fontconfig's start-up runs beside the imports (studio.preload), and fonts_ready waits for it."""
+    result = subprocess.run([sys.executable, "-c", FONTCONFIG], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(sys.platform.startswith("linux")), "False", "False"]
+
+
+def test_the_window_options_are_read_without_building_the_command_parser() -> None:
+    code = ("import argparse, sys, studio.cli\n"
+            "argparse.ArgumentParser.__init__ = lambda *a, **k: sys.exit('a parser was built')\n"
+            "studio.cli._window = lambda smoke: print(repr(smoke)) or 0\n"
+            "for argv in ([], ['--smoke-window'], ['--smoke'], ['-v']): studio.cli.main(argv)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["''", "'window'", "'full'", "''"]
