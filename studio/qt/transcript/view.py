@@ -3,19 +3,18 @@
 See ``studio.qt.transcript`` for how to use it. This module puts the parts together: the list
 (``list_view``), the find bar, the name and paragraph editors, the undo stack, the context menu, the "Jump to
 live" button, and the frame timer that coalesces the transcript's changes into at most one update a frame.
+Find is in ``view_find``, playback in ``view_playback``, the keys it claims in ``view_keys``.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
-import operator
 import time
 from collections.abc import Callable
 from typing import Literal
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent, QUndoStack, QWheelEvent
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QUndoStack
 from PySide6.QtWidgets import QMenu, QPushButton, QVBoxLayout, QWidget
 
 from studio.core.transcript import Transcript
@@ -29,16 +28,16 @@ from studio.qt.transcript.menu import build_menu
 from studio.qt.transcript.model import ParagraphModel
 from studio.qt.transcript.search import FindBar
 from studio.qt.transcript.style import Style
+from studio.qt.transcript.view_find import FindMixin
+from studio.qt.transcript.view_keys import ZOOM, KeysMixin
+from studio.qt.transcript.view_playback import PlaybackMixin
 
 Mode = Literal["live", "document"]
 FRAME_MS = 16
-ZOOM = 1.1  # the words a little larger than the controls around them: it is a reading pane
 ZOOMS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0, 2.4)
-FOLLOW_PAUSE = 3.0  # seconds a manual scroll keeps playback-follow from scrolling back
-_start = operator.attrgetter("start")
 
 
-class TranscriptView(QWidget):
+class TranscriptView(FindMixin, PlaybackMixin, KeysMixin, QWidget):
     seek_requested = Signal(float)  # a word (its start), a paragraph's time, "Play from here"
     speak_requested = Signal(str)  # "Speak this line": the selected words, else the paragraph's
     following_live_changed = Signal(bool)
@@ -262,104 +261,6 @@ class TranscriptView(QWidget):
     def copy(self) -> None:
         self.list.copy()
 
-    # -- playback --------------------------------------------------------------------------------------------
-    def set_playback_time(self, seconds: float | None) -> None:
-        """Highlight the word being played (None: nothing is playing); follow it if following playback."""
-        self._playback_time = seconds
-        playing: tuple[Row, tuple[int, int]] | None = None
-        item = self.model.paragraph_index.paragraph_at(seconds) if seconds is not None else None
-        if item is not None:
-            text = self.model.paragraph_index.text(item)
-            i = bisect.bisect_right(text.tokens, seconds, key=_start) - 1
-            while i >= 0 and text.tokens[i].is_punctuation:
-                i -= 1
-            if i >= 0:
-                playing = (item, text.span(i))
-        old = self.list.playing
-        if playing == old:
-            return
-        self.list.playing = playing
-        self.list.update_row(old[0] if old else None)
-        self.list.update_row(item if playing else None)
-        if playing is not None and self._follow_playback and time.monotonic() - self._user_scrolled > FOLLOW_PAUSE:
-            self._reveal(playing[0], playing[1][0])
-
-    def set_follow_playback(self, follow: bool) -> None:
-        self._follow_playback = follow
-        if follow and self.list.playing is not None:
-            self._reveal(self.list.playing[0], self.list.playing[1][0])
-
-    def _user_scroll(self, _action: int) -> None:
-        self._user_scrolled = time.monotonic()
-
-    def _reveal(self, item: Row, offset: int) -> None:
-        """Scroll so that character ``offset`` of ``item`` is comfortably on screen."""
-        row = self.model.row_of(item)
-        if row < 0:
-            return
-        layout = self.list.layout_for(row)
-        caret = self.list.delegate_.caret_rect(layout, offset)
-        y = self.list.geometry_.top(row) + int(caret.y())
-        value, page = self.list.verticalScrollBar().value(), self.list.viewport().height()
-        if y < value + page * 0.1 or y + caret.height() > value + page * 0.85:
-            self.list.scroll_to_y(int(y - page * 0.3))
-
-    # -- find ------------------------------------------------------------------------------------------------
-    def show_find(self) -> None:
-        self.find_bar.show()
-        self.find_bar.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.find_bar.edit.selectAll()
-
-    def hide_find(self) -> None:
-        self.find_bar.hide()
-        self.list.matches.set_query("", False, [])
-        self.list.viewport().update()
-        self.list.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def search(self, query: str, case: bool = False) -> int:
-        """Search for ``query``; returns how many matches there are (the first one after the top of the screen
-        becomes the current match)."""
-        self.find_bar.edit.setText(query)
-        self._search(query, case)
-        return self.list.matches.total
-
-    def find_next(self) -> None:
-        self._step(True)
-
-    def find_previous(self) -> None:
-        self._step(False)
-
-    def _search(self, query: str, case: bool) -> None:
-        matches = self.list.matches
-        if query == matches.query and case == matches.case:
-            return
-        matches.set_query(query, case, self.list.rows)
-        if query:
-            self._step(True)
-        else:
-            self._show_count()
-        self.list.viewport().update()
-
-    def _step(self, forward: bool) -> None:
-        self._search(self.find_bar.edit.text(), self.find_bar.case.isChecked())
-        matches = self.list.matches
-        found = matches.step(self.list.rows, self.list.geometry_.row_at(self.list.verticalScrollBar().value()),
-                             forward)
-        if found is not None:
-            span = matches.current_span(found[0])
-            if span is not None:
-                self._reveal(found[0], span[0])
-        self.list.viewport().update()
-        self._show_count()
-
-    def _show_count(self) -> None:
-        matches = self.list.matches
-        self.find_bar.show_count(matches.ordinal(self.list.rows), matches.total, matches.query)
-
-    @property
-    def match_count(self) -> int:
-        return self.list.matches.total
-
     # -- renaming and editing --------------------------------------------------------------------------------
     def rename_speaker(self, paragraph: Paragraph) -> None:
         """Open the name editor over ``paragraph``'s speaker name."""
@@ -416,57 +317,3 @@ class TranscriptView(QWidget):
         menu = self.context_menu(item, when)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(where)
-
-    # -- keys the view claims while it has the focus ---------------------------------------------------------
-    def _command(self, event: QKeyEvent) -> Callable[[], None] | None:
-        keys = QKeySequence.StandardKey
-        if event.matches(keys.Find):
-            return self.show_find
-        if event.matches(keys.FindNext):
-            return self.find_next
-        if event.matches(keys.FindPrevious):
-            return self.find_previous
-        if self.mode == "document" and event.matches(keys.Undo):
-            return self.undo_stack.undo
-        if self.mode == "document" and (event.matches(keys.Redo) or (
-                event.key() == Qt.Key.Key_Z and event.modifiers() == (Qt.KeyboardModifier.ControlModifier
-                                                                      | Qt.KeyboardModifier.ShiftModifier))):
-            return self.undo_stack.redo
-        if event.key() == Qt.Key.Key_Escape and self.find_bar.isVisible() and self.list.selection_.empty:
-            return self.hide_find
-        control = event.modifiers() & Qt.KeyboardModifier.ControlModifier
-        if event.matches(keys.ZoomIn) or (control and event.key() in (Qt.Key.Key_Equal, Qt.Key.Key_Plus)):
-            return self.zoom_in
-        if event.matches(keys.ZoomOut) or (control and event.key() == Qt.Key.Key_Minus):
-            return self.zoom_out
-        if control and event.key() == Qt.Key.Key_0:
-            return lambda: self.set_zoom(ZOOM)
-        return None
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.list.viewport() and isinstance(event, QWheelEvent) \
-                and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            (self.zoom_in if event.angleDelta().y() > 0 else self.zoom_out)()
-            return True
-        if watched is self.list and event.type() in (QEvent.Type.Resize, QEvent.Type.Move):
-            self._place_jump_button()  # the find bar opened or closed above the list
-        if watched is self.list and isinstance(event, QKeyEvent):
-            if event.type() == QEvent.Type.ShortcutOverride:
-                if self._command(event) is not None or event.matches(QKeySequence.StandardKey.Copy) \
-                        or event.matches(QKeySequence.StandardKey.SelectAll):
-                    event.accept()  # these keys are the view's while it has the focus, not the window's
-                    return True
-            elif event.type() == QEvent.Type.KeyPress:
-                command = self._command(event)
-                if command is not None:
-                    command()
-                    return True
-        return super().eventFilter(watched, event)
-
-    def actions_for_menus(self) -> list[QAction]:
-        """Undo and redo as actions a workspace can put in its menus."""
-        undo = self.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
-        redo = self.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
-        return [undo, redo]
