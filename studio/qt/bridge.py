@@ -163,8 +163,17 @@ class AsyncBridge(QObject):
             for step in cleanup:
                 try:
                     await asyncio.wait_for(step(), timeout / 2)
+                except TimeoutError:  # wait_for's, whose message is empty: say which step and how long
+                    log.warning("clean-up at shutdown: %s did not finish within %.2f s; going on without it",
+                                _name(step), timeout / 2)
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        raise  # the shutdown itself is being cancelled
+                    # What the step awaited was cancelled (a task ended by the quit): expected, not a failure.
+                    log.debug("clean-up at shutdown: %s ended by a cancellation", _name(step))
                 except Exception as exc:  # a failed clean-up must not stop the rest of the shutdown
-                    log.warning("clean-up at shutdown failed: %s", exc or type(exc).__name__)
+                    log.warning("clean-up at shutdown failed: %s: %s", _name(step), _describe(exc))
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:
                 task.cancel()
@@ -181,3 +190,14 @@ class AsyncBridge(QObject):
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=1.0)
         return clean and not self._thread.is_alive()
+
+
+def _name(step: Callable[..., object]) -> str:
+    """A clean-up step's name for the log (a bound method reads ``Class.method``)."""
+    return getattr(step, "__qualname__", None) or repr(step)
+
+
+def _describe(error: BaseException) -> str:
+    """The exception's type, and its message when it has one (``str`` of many is empty)."""
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -158,3 +158,38 @@ def test_shutdown_awaits_clean_up_first_and_survives_its_failure(qtbot: QtBot) -
     assert started.wait(2)
     assert bridge.shutdown(timeout=1.0, cleanup=[broken, stop_server])
     assert order == ["server stopped", "worker cancelled"]
+
+
+def test_shutdown_logs_each_clean_up_problem_by_name_and_kind(qtbot: QtBot, caplog: pytest.LogCaptureFixture) -> None:
+    """A step that overruns its share of the timeout is named with the time it had (wait_for's TimeoutError has
+    no message); an exception with an empty message is named by its type; a step ended by a cancellation is
+    not an error; the steps after them still run."""
+    bridge = AsyncBridge()
+    order: list[str] = []
+
+    async def never_finishes() -> None:
+        await asyncio.Event().wait()
+
+    async def fails_silently() -> None:
+        raise ValueError()
+
+    async def awaits_a_cancelled_task() -> None:
+        task = asyncio.get_running_loop().create_task(asyncio.Event().wait())
+        await asyncio.sleep(0)
+        task.cancel()
+        await task
+
+    async def last() -> None:
+        order.append("last step ran")
+
+    with caplog.at_level("DEBUG", logger="studio.qt.bridge"):
+        assert bridge.shutdown(timeout=0.5, cleanup=[never_finishes, fails_silently, awaits_a_cancelled_task, last])
+    assert order == ["last step ran"]
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if "clean-up at shutdown" in r.getMessage()]
+    prefix = "test_shutdown_logs_each_clean_up_problem_by_name_and_kind.<locals>."
+    assert lines == [
+        ("WARNING", f"clean-up at shutdown: {prefix}never_finishes did not finish within 0.25 s; going on without it"),
+        ("WARNING", f"clean-up at shutdown failed: {prefix}fails_silently: ValueError"),
+        ("DEBUG", f"clean-up at shutdown: {prefix}awaits_a_cancelled_task ended by a cancellation"),
+    ]
+    assert not any(message.endswith("failed: ") for _level, message in lines)
