@@ -1,9 +1,14 @@
 """The built-in engine: the local server with Whisper recognition and eSpeak NG voices plugged in.
 
 ``BuiltinEngine(model_setting, cache_dir=…)`` resolves the model (``studio.local.availability``), and
-``await engine.start()`` loads and warms it up (in a worker thread, so the event loop keeps running) and starts the
-keyless local server on loopback; the studio then talks to it with its ordinary Speechmatics clients
-(``studio.services.connections.Connection(endpoints)``). ``await engine.stop()`` stops the server.
+``await engine.start()`` loads eSpeak NG and starts the keyless local server on loopback at once — text to speech
+works straight away — while Whisper loads and warms up in a worker thread behind it. A request that needs the
+model before it is ready waits for it: a realtime session gets ``RecognitionStarted`` once the model is loaded
+(the service, too, answers only when it can recognise; clients wait for it, 5 to 15 s), a batch job stays
+``running``. A model faster-whisper must first download is loaded before the server listens instead (a
+download can take minutes, longer than any client waits for ``RecognitionStarted``). ``await
+engine.model_ready()`` waits for the warm-up. The studio talks to the server with its ordinary Speechmatics
+clients (``studio.services.connections.Connection(endpoints)``). ``await engine.stop()`` stops the server.
 
 This module is what ``availability.probe`` looks for; importing it is cheap (faster-whisper is imported when
 the model loads).
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,25 +72,51 @@ class BuiltinEngine:
         self._config = config or ServerConfig(require_auth=False)
         self.server: LocalServer | None = None
         self.endpoints: Endpoints | None = None
+        self._warming: asyncio.Task[None] | None = None
 
     @property
     def running(self) -> bool:
         return self.endpoints is not None
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> Endpoints:
-        """Loads the model and eSpeak NG, then listens; returns the endpoints (again if already running)."""
+        """Loads eSpeak NG and listens, Whisper loading behind it; returns the endpoints (again if running).
+        Raises ``RuntimeError`` at once for a model that cannot be used."""
         if self.endpoints is not None:
             return self.endpoints
-        await asyncio.to_thread(self.runtime.warm_up)
+        if not self.choice.usable:
+            raise RuntimeError(f"The Whisper model cannot be used: {self.choice.problem}")
+        if self.choice.kind == "download" and not self.runtime.loaded:
+            await asyncio.to_thread(self.runtime.warm_up)
         synthesizer = await asyncio.to_thread(make_synthesizer)
         server = LocalServer(config=self._config, recognizer=self.recognizer,
                              batch_recognizer=self.batch_recognizer, synthesizer=synthesizer)
         self.endpoints = await server.start(host, port)
         self.server = server
         log.info("built-in engine (%s) on %s", self.choice.label, server.base_url)
+        if self._warming is None and not self.runtime.loaded:
+            self._warming = asyncio.create_task(self._warm_up())
         return self.endpoints
 
+    async def _warm_up(self) -> None:
+        started = time.monotonic()
+        try:
+            await asyncio.to_thread(self.runtime.warm_up)
+        except Exception as exc:  # said again to whatever needs the model: an Error, a rejected job
+            log.warning("the built-in engine could not load %s: %s", self.choice.label, exc)
+        else:
+            log.info("%s ready %.1f s after the engine started", self.choice.label, time.monotonic() - started)
+
+    async def model_ready(self) -> None:
+        """Waits until the Whisper model is loaded and warmed up (at once if it is)."""
+        if self._warming is None:
+            await asyncio.to_thread(self.runtime.load)
+            return
+        await asyncio.shield(self._warming)
+
     async def stop(self) -> None:
+        warming, self._warming = self._warming, None
+        if warming is not None and not warming.done():
+            warming.cancel()  # the load goes on in its thread; whatever needs the model next waits for it
         server, self.server, self.endpoints = self.server, None, None
         if server is not None:
             await server.stop()

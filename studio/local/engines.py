@@ -58,6 +58,14 @@ class RealtimeRecognizer(Protocol):
     def language_pack_info(self, language: str) -> Payload: ...
 
 
+@runtime_checkable
+class WarmingRecognizer(RealtimeRecognizer, Protocol):
+    """A realtime recogniser whose model may still be loading: the server awaits ``ready()`` before it opens a
+    session (and so before ``RecognitionStarted``); ``ready`` raises ``EngineRejection`` if it never will be."""
+
+    async def ready(self) -> None: ...
+
+
 class BatchRecognizer(Protocol):
     async def transcribe(self, media: Path, config: Mapping[str, Any]) -> Payload:
         """A json-v2 body without ``job``: ``{"format", "metadata", "results", …}``; or ``EngineRejection``."""

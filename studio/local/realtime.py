@@ -65,7 +65,7 @@ from aiohttp import WSMsgType, web
 
 from studio.api.errors import CLOSE_CODES, ERROR_CLOSE_CODES
 from studio.api.messages import JSON_FORMAT
-from studio.local.engines import EngineRejection, Payload, RecognitionSession
+from studio.local.engines import EngineRejection, Payload, RecognitionSession, WarmingRecognizer
 from studio.local.file_audio import FileAudioError, FileDecoder
 from studio.local.server import UsageRecord, error_response
 
@@ -675,6 +675,8 @@ class RealtimeConnection:
         rate = FILE_PCM_RATE if is_file else \
             BYTES_PER_SAMPLE[audio_format["encoding"]] * int(audio_format["sample_rate"])
         recognizer = self.server.recognizer
+        if isinstance(recognizer, WarmingRecognizer):
+            await recognizer.ready()  # its model may still be loading: RecognitionStarted waits for it
         for label in labels:
             engine = recognizer.open(config, engine_format, translation, events)  # EngineRejection → Error
             channel = self.channels[label] = _Channel(label, engine, rate)

@@ -89,7 +89,7 @@ class WhisperBatchRecognizer:
     async def transcribe(self, media: Path, config: Mapping[str, Any]) -> Payload:
         transcription = dict(config.get("transcription_config") or {})
         language = str(transcription.get("language") or "en")
-        await asyncio.to_thread(self.runtime.load)
+        await asyncio.to_thread(self.runtime.load_for_use, "Job error")  # waits for a load under way
         whisper_language = self.runtime.whisper_language(language, allow_auto=True)
         split = str(transcription.get("diarization") or "none") == "channel"
         audio = await asyncio.to_thread(load_media, media, split_channels=split)

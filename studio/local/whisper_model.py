@@ -103,6 +103,13 @@ class WhisperRuntime:
                                        cpu_threads=self.cpu_threads, num_workers=self.workers,
                                        download_root=root)
 
+    def load_for_use(self, error_type: str) -> None:
+        """``load()``, a failure said as an ``EngineRejection`` of ``error_type`` (to the session or the job)."""
+        try:
+            self.load()
+        except Exception as exc:
+            raise EngineRejection(error_type, f"The built-in engine could not load its model: {exc}") from None
+
     def warm_up(self) -> None:
         """Loads the model and runs it once (and the VAD), so the first job or session does not pay for it."""
         from faster_whisper.vad import get_vad_model

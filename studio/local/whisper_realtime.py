@@ -329,6 +329,12 @@ class WhisperRecognizer:
     def language_pack_info(self, language: str) -> Payload:
         return language_pack_info(language)
 
+    async def ready(self) -> None:
+        """Returns once the model is loaded (``studio.local.engines.WarmingRecognizer``); a load under way in the
+        engine's warm-up is waited for, not repeated."""
+        if not self.runtime.loaded:
+            await asyncio.to_thread(self.runtime.load_for_use, "job_error")
+
     def open(self, transcription_config: Mapping[str, Any], audio_format: Mapping[str, Any],
              translation_config: Mapping[str, Any] | None,
              audio_events_config: Mapping[str, Any] | None) -> WhisperSession:

@@ -1,8 +1,9 @@
 """The built-in engine as the studio runs it: started on first use, on the app's event loop; stopped with the app.
 
 ``BuiltinEngineService(cache_dir)`` holds at most one running ``studio.local.engine.BuiltinEngine``.
-``await service.ensure_started(model_setting)`` starts it on loopback the first time anything needs it (the
-model loads in a worker thread; start-up of the app never pays for it) and returns its endpoints; later
+``await service.ensure_started(model_setting)`` starts it on loopback the first time anything needs it (start-up
+of the app never pays for it) and returns its endpoints as soon as it listens — text to speech works at once,
+while the Whisper model loads in a worker thread behind it, and recognition waits for the model; later
 calls return the same endpoints, unless the model setting changed, in which case the engine restarts with
 the new model. ``await service.connection(model_setting)`` gives the protocol clients for it
 (``studio.services.connections.Connection``). ``await service.stop()`` stops it; the studio calls it when the

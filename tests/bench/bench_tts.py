@@ -2,15 +2,24 @@
 first audio byte, and to the last, for a sentence, a typical preview paragraph (~300 characters) and a long text,
 in ``wav_16000`` (a valid WAV: its length must be known before its first byte) and ``pcm_16000``.
 
+It also measures a **cold start** of the built-in engine as the studio makes one (``BuiltinEngineService``, in
+a fresh process each time, nothing imported or loaded yet): from ``ensure_started`` to the first byte of a sentence
+spoken by it, and to the Whisper model being ready (a TTS preview does not need the model, so it must not wait
+for it), against the same start with the model loaded before the server listens (as the engine did before).
+
 Run: .venv/bin/python -m tests.bench.bench_tts   (target: first byte <= 200 ms for the paragraph)
+     .venv/bin/python -m tests.bench.bench_tts --cold [RUNS]   (only the cold start, RUNS fresh processes, 7 by default)
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from studio.api.endpoints import Endpoints
 from studio.api.tts import OutputFormat
@@ -23,6 +32,7 @@ PARAGRAPH = ("Welcome to Transcription Studio. This preview reads a short paragr
              "questions. Does it sound natural? Try another voice, or compare two side by side before you choose.")
 LONG = " ".join([PARAGRAPH] * 10)
 RUNS = 10
+COLD_RUNS = 7
 
 
 async def serve() -> None:
@@ -71,9 +81,73 @@ async def run() -> int:
     return 0
 
 
+async def cold_start(eager: bool) -> None:
+    """One cold start in this (fresh) process; prints its figures as one JSON line. ``eager``: the model is loaded
+    before the server listens, as the engine did before it listened at once (for comparison)."""
+    from studio.services.builtin import BuiltinEngineService
+
+    started = time.perf_counter()  # the engine's modules are imported on first use, as in the studio
+    from studio.local.engine import BuiltinEngine
+
+    if eager:
+        listen = BuiltinEngine.start
+
+        async def load_then_listen(engine: BuiltinEngine, host: str = "127.0.0.1", port: int = 0) -> Endpoints:
+            await asyncio.to_thread(engine.runtime.warm_up)
+            return await listen(engine, host, port)
+
+        BuiltinEngine.start = load_then_listen  # type: ignore[method-assign,assignment]
+
+    with tempfile.TemporaryDirectory(prefix="bench-tts-cold-") as cache:
+        service = BuiltinEngineService(Path(cache))
+        endpoints = await service.ensure_started("")
+        listening = time.perf_counter() - started
+        connection = Connection(endpoints)
+        first = None
+        async with connection.tts() as tts:
+            async for _chunk in tts.stream(SENTENCE, voice="sarah", output_format="pcm_16000"):
+                if first is None:
+                    first = time.perf_counter() - started
+        engine = service._engine
+        assert engine is not None
+        await engine.model_ready()
+        ready = time.perf_counter() - started
+        await service.stop()
+    print(json.dumps({"listening": listening, "first_byte": first, "model_ready": ready}), flush=True)
+
+
+async def cold_starts(runs: int) -> None:
+    """``runs`` fresh processes of each kind, taken in turns (so both see the same load on the machine)."""
+    figures: dict[str, list[dict[str, float]]] = {"listening at once": [], "model loaded first (eager)": []}
+    for _ in range(runs):
+        for kind, flags in zip(figures, ((), ("--eager",)), strict=True):
+            child = await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.bench.bench_tts", "--cold-child",
+                                                         *flags, stdout=asyncio.subprocess.PIPE)
+            out, _ = await child.communicate()
+            assert child.returncode == 0, out
+            figures[kind].append(json.loads(out.decode().strip().splitlines()[-1]))
+
+    for kind, runs_of_kind in figures.items():
+        def line(key: str, of: list[dict[str, float]] = runs_of_kind) -> str:
+            values = [f[key] * 1000 for f in of]
+            return f"median {statistics.median(values):.0f} ms (min {min(values):.0f}, max {max(values):.0f})"
+
+        print(f"cold start of the built-in engine, {kind}, {runs} fresh processes: ensure_started -> listening "
+              f"{line('listening')}; -> first TTS byte of a sentence {line('first_byte')}; -> Whisper model ready "
+              f"{line('model_ready')}")
+
+
 def main() -> int:
-    if "--serve" in sys.argv[1:]:
+    arguments = sys.argv[1:]
+    if "--serve" in arguments:
         asyncio.run(serve())
+        return 0
+    if "--cold-child" in arguments:
+        asyncio.run(cold_start("--eager" in arguments))
+        return 0
+    if "--cold" in arguments:
+        rest = arguments[arguments.index("--cold") + 1:]
+        asyncio.run(cold_starts(int(rest[0]) if rest else COLD_RUNS))
         return 0
     return asyncio.run(run())
 
