@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from studio.api.endpoints import Endpoints
     from studio.core.settings import Settings
     from studio.qt.bridge import AsyncBridge, TaskHandle
+    from studio.qt.live.library.recovery import RecoveryCheck
     from studio.qt.settings.dialog import SettingsDialog
     from studio.services.builtin import BuiltinEngineService
     from studio.services.connector import Connector
@@ -75,7 +76,7 @@ class Studio:
         if self.settings.problems:
             self.window.statusBar().showMessage(" ".join(self.settings.problems), 30000)
         self.settings_dialog: SettingsDialog | None = None
-        self.recovery_check: TaskHandle[Any] | None = None  # the start-up look for interrupted sessions
+        self.recovery_check: RecoveryCheck | None = None  # the start-up look for interrupted sessions
 
     def _apply_theme(self, settings: Settings) -> None:
         self.theme.apply(settings.theme)

@@ -63,7 +63,8 @@ WORKSPACES = (
         ),
         page_keys=(("Jump to the live edge", "End"),
                    ("Play or pause a recorded session", "Ctrl+Space"),
-                   ("Back or forward 5 seconds in a recorded session", "Alt+Left / Alt+Right")),
+                   ("Back or forward 5 seconds in a recorded session", "Alt+Left / Alt+Right"),
+                   ("Delete the recorded session chosen in the list (asks first)", "Delete")),
     ),
     WorkspaceSpec(
         "batch", "Batch", "Batch transcription", "batch", "Ctrl+2",

@@ -73,6 +73,7 @@ class LivePage(QWidget):
         live = settings.live
         self.transcript = Transcript(live.language or settings.language)
         self.controller = LiveController(context, self.transcript, self)
+        context.on_shutdown(self._finish_recording)  # after the controller's: the session has stopped by then
         self.exported = True  # nothing to lose yet
         self.overlay_host = OverlayHost(context, self.transcript, self._change_live, self)
         self._arriving = False
@@ -99,7 +100,7 @@ class LivePage(QWidget):
         self.export_button.setAccessibleName("Export the transcript")
         self.export_button.setToolTip("TXT, SRT, VTT, JSON or DOCX (Ctrl+E)")
         self.export_button.clicked.connect(self.export)
-        self.session_status = SessionStatus()  # the state and clock; reconnecting, recording
+        self.session_status = SessionStatus(context.colors)  # the state and clock; reconnecting, recording
         self.status, self.detail = self.session_status.status, self.session_status.detail
         self.engine_note = make_label("", "SectionHint", wrap=True)
         self.engine_note.setAccessibleName("What the engine cannot do")
@@ -392,7 +393,14 @@ class LivePage(QWidget):
         if isinstance(event, RecordingChanged) and self.library is not None:
             self.library.refresh()  # recording now, or saved
 
-    def _own_live(self) -> str | None:
+    async def _finish_recording(self) -> None:
+        """At quit, once the session has stopped: its recorder completes the folder (the end of the journal, the
+        WAV's header, "finished"). Quitting right after Stop must not leave it looking interrupted."""
+        recorder = self.controller.recording.recorder
+        if recorder is not None and recorder.state in ("recording", "failed"):
+            await recorder.closed()
+
+    def own_live(self) -> str | None:
         """The session this studio is recording now (the library does not change it), if any."""
         recorder = self.controller.recording.recorder
         return recorder.session_id if recorder is not None and recorder.state == "recording" else None
@@ -416,11 +424,12 @@ class LivePage(QWidget):
     def _make_library(self) -> SessionsView:
         from studio.qt.live.library.view import SessionsView  # QtMultimedia: when the library is first shown
 
-        return SessionsView(self.context, self._own_live)
+        return SessionsView(self.context, self.own_live)
 
     # -- the window -----------------------------------------------------------------------------------
     def restyle(self, color: QColor) -> None:
         self._style_start()
+        self.session_status.restyle()
         self.banner.restyle()
         self.view.restyle()
         if self.waveform is not None:

@@ -12,10 +12,12 @@ stopped "Saved with its audio in the sessions folder" with an **Open in library*
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from studio.qt.theme import Colors
 from studio.qt.widgets.labels import make_label, set_role
 from studio.services.live import LiveSession, Reconnected, Reconnecting, RecordingChanged, SessionState
 
@@ -33,8 +35,9 @@ class SessionStatus(QWidget):
     #: "Open in library" for the session that has just been saved (its id).
     library_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, colors: Callable[[], Colors], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._colors = colors
         self.status = make_label("", "SectionHint")
         self.status.setAccessibleName("Session status")
         self.detail = make_label("", "SectionHint", wrap=True)
@@ -43,15 +46,15 @@ class SessionStatus(QWidget):
         self.library_button = QPushButton("Open in library")
         self.library_button.setObjectName("LinkButton")
         self.library_button.setFlat(True)
+        self.library_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.library_button.setAccessibleName("Open the saved session in the sessions library")
         self.library_button.setToolTip("Read, play and export the session in Recorded sessions (Ctrl+L)")
         self.library_button.clicked.connect(self._open_library)
         self.library_button.hide()
         detail_row = QHBoxLayout()
         detail_row.setContentsMargins(0, 0, 0, 0)
-        detail_row.addWidget(self.detail)
+        detail_row.addWidget(self.detail, 1)
         detail_row.addWidget(self.library_button)
-        detail_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -59,6 +62,14 @@ class SessionStatus(QWidget):
         layout.addLayout(detail_row)
         self.recording: RecordingChanged | None = None
         self._detail_until = 0.0
+        self.restyle()
+
+    def restyle(self) -> None:
+        c = self._colors()
+        self.library_button.setStyleSheet(
+            f"#LinkButton {{ color: {c.accent}; border: none; padding: 0 2px; font-weight: 600; }} "
+            f"#LinkButton:hover {{ text-decoration: underline; }} "
+            f"#LinkButton:focus {{ border: 1px solid {c.accent}; border-radius: 3px; }}")
 
     def tick(self, session: LiveSession | None, state: SessionState) -> None:
         text = STATE_TEXT.get(state, "")

@@ -6,14 +6,22 @@ from the shared recordings played by file-backed sources faster than real time: 
 phone call on system audio. Then it shows Recorded sessions with the conversation open, plays it from a word
 and pauses there (the word lit), and prints ``ready``; ``quit`` on standard input closes it.
 
-Run: python -m tests.qt.live.library_screenshot_child --theme light|dark --audio ../shared/audio [--record]
-(STUDIO_HOME set; under a display)
+If the studio offers interrupted sessions at start-up, it prints ``offer`` once the offer is on screen and
+waits for ``later`` on standard input (the test takes its screenshot meanwhile), then chooses Later.
+
+With ``--crash`` it records a session on the microphone instead and SIGKILLs itself once a few of its words are
+final and journaled: the interrupted session the next runs offer.
+
+Run: python -m tests.qt.live.library_screenshot_child --theme light|dark --audio ../shared/audio
+[--record | --crash] (STUDIO_HOME set; under a display)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -26,16 +34,20 @@ from PySide6.QtWidgets import QApplication
 from studio.app import Studio
 from studio.audio.clock import ScaledClock
 from studio.audio.file_source import FileSource
+from studio.qt.live.library.recovery import RecoveryDialog
 from studio.qt.live.page import LivePage
 from studio.services.live import SessionState, SourceChoice, SourceKind
 from studio.storage.paths import default_paths
 from studio.storage.sessions import sessions_folder
+from studio.storage.sessions_journal import read_journal
 from studio.storage.sessions_library import SessionLibrary
 from tests.desktop.live_session import conversation
 from tests.fakes.secrets import MemorySecretStore
 
 WINDOW = (0, 0, 1280, 760)
 LABELS = {"Me": "Headset microphone", "Them": "Monitor of Built-in Audio"}
+TITLE = "Route planning with Dana"  # the session shown
+CRASH_AFTER = 4  # finals journaled before the crash
 
 
 def sessions(audio: Path, work: Path) -> list[dict[str, object]]:
@@ -46,7 +58,7 @@ def sessions(audio: Path, work: Path) -> list[dict[str, object]]:
         {"kind": SourceKind.SYSTEM, "files": {"Them": audio / "audio_02_8kHz.wav"}, "speed": 2.5},
         {"kind": SourceKind.MIC, "files": {"Me": audio / "audio_06_16kHz.wav"}, "speed": 2.5},
         {"kind": SourceKind.BOTH, "files": {"Me": me, "Them": them}, "speed": 2.0,
-         "title": "Route planning with Dana", "rename": ("Them", "Dana")},
+         "title": TITLE, "rename": ("Them", "Dana")},
     ]
 
 
@@ -55,6 +67,7 @@ def main() -> int:
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
     parser.add_argument("--audio", type=Path, required=True)
     parser.add_argument("--record", action="store_true")
+    parser.add_argument("--crash", action="store_true")
     args = parser.parse_args()
     paths = default_paths()
     paths.ensure()
@@ -70,8 +83,33 @@ def main() -> int:
     commands: list[str] = []
     threading.Thread(target=lambda: commands.extend(line.strip() for line in sys.stdin), daemon=True).start()
     todo = sessions(args.audio, paths.cache) if args.record else []
+    if args.crash:
+        todo = [{"kind": SourceKind.MIC, "files": {"Me": args.audio / "audio_05_16kHz.wav"}, "speed": 2.0}]
     library = SessionLibrary(sessions_folder(paths))
-    state: dict[str, object] = {"step": "record" if todo else "open", "quitting": False}
+    after_offer = "record" if todo else "open"
+    state: dict[str, object] = {"step": "look", "quitting": False}
+
+    def look_for_offer() -> None:
+        """At start-up: the recovery offer, if the studio makes one (shown, then Later once the test says so)."""
+        check = studio.recovery_check
+        dialog = window.findChild(RecoveryDialog)
+        if state["step"] == "look" and check is not None and check.done:
+            if dialog is None:
+                state["step"] = after_offer
+            elif dialog.isVisible() and dialog.offers:
+                state["step"] = "offered"
+                QTimer.singleShot(600, lambda: print("offer", flush=True))
+        elif state["step"] == "offered" and "later" in commands and dialog is not None:
+            dialog.later_button.click()
+            state["step"] = after_offer
+
+    def crash_when_journaled() -> None:
+        recorder = page.controller.recording.recorder
+        if recorder is None or recorder.folder is None:
+            return
+        records, _torn = read_journal(recorder.folder / "journal.jsonl")
+        if sum(1 for r in records if r.get("type") == "final") >= CRASH_AFTER:
+            os.kill(os.getpid(), signal.SIGKILL)  # as a crash would: nothing is closed or completed
 
     def start_next() -> None:
         plan = todo[0]
@@ -90,12 +128,17 @@ def main() -> int:
         assert recorder is not None
         if "title" in plan:
             library.set_title(recorder.session_id, str(plan["title"]))
-        if "rename" in plan:
-            key, name = plan["rename"]  # type: ignore[misc]
+        rename = plan.get("rename")
+        if isinstance(rename, tuple):
+            key, name = (str(part) for part in rename)
             library.rename_speaker(recorder.session_id, key, name)
 
     def step() -> None:
-        if state["step"] == "record" and page.waveform is not None:
+        if state["step"] in ("look", "offered"):
+            look_for_offer()
+        elif args.crash and state["step"] == "record" and page.controller.session is not None:
+            crash_when_journaled()
+        elif state["step"] == "record" and page.waveform is not None:
             session = page.controller.session
             if session is None or (not page.controller.active and page.detail.text().startswith("Saved")
                                    and state.get("stopping")):
@@ -112,8 +155,7 @@ def main() -> int:
                 page.controller.stop()
         elif state["step"] == "open":
             state["step"] = "opening"
-            newest = library.list()[0].id
-            page.show_session(newest)
+            page.show_session(next(s.id for s in library.list() if s.title == TITLE))
         elif state["step"] == "opening":
             lib = page.library
             if lib is not None and lib.showing is not None and lib.reader.media.player.mediaStatus() in (

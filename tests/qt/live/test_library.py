@@ -206,9 +206,13 @@ def test_delete_asks_first_and_removes_the_session(qtbot: QtBot, scripted_studio
     box.button(QMessageBox.StandardButton.Cancel).click()
     assert folder.is_dir() and library.showing == gone  # kept
 
-    library.reader.delete_button.click()
+    # The Delete key on the list asks the same (listed in F1).
+    assert dict(scripted_studio.window.shortcut_rows()).get(
+        "Live: Delete the recorded session chosen in the list (asks first)") == "Delete"
+    library.sessions.list.setFocus()
+    qtbot.keyClick(library.sessions.list, Qt.Key.Key_Delete)
     box = library.reader.delete_box
-    assert box is not None
+    assert box is not None and box.isVisible() and "for good" in box.text()
     delete = next(b for b in box.buttons() if b.text() == "Delete")
     delete.click()
     qtbot.waitUntil(lambda: not folder.exists() and library.showing is None, timeout=10000)
@@ -275,3 +279,118 @@ def test_a_two_channel_session_reads_each_channel_under_its_own_name(qtbot: QtBo
         assert paragraph.speaker == paragraph.channel
         tokens = view.model.paragraph_index.text(paragraph).tokens
         assert tokens and all(token.channel == paragraph.channel for token in tokens)
+
+
+def test_open_in_library_after_stop_and_the_recording_settings(qtbot: QtBot, scripted_studio: Studio,
+                                                               speech_file: Path, tmp_path: Path) -> None:
+    page: LivePage = live_page(qtbot, scripted_studio)
+    controls = page.recording_settings
+    state = scripted_studio.state
+
+    # The live text file: a folder that does not exist is refused where the user is looking …
+    controls.file.setText(str(tmp_path / "nowhere" / "captions.txt"))
+    controls.file.editingFinished.emit()
+    assert "does not exist" in controls.hint.text() and controls.hint.objectName() == "ErrorText"
+    # … a good one is kept in the settings, and the session writes its words there as they come.
+    captions = tmp_path / "obs" / "captions.txt"
+    captions.parent.mkdir()
+    controls.file.setText(str(captions))
+    controls.file.editingFinished.emit()
+    qtbot.waitUntil(lambda: state.settings.live.live_text_file == str(captions), timeout=5000)
+    assert controls.mode.isEnabled() and not controls.lines.isEnabled()  # lines: for the captions mode only
+    session_id = record(qtbot, page, speech_file)
+    assert WELCOME in captions.read_text()
+
+    # "Open in library" once it is saved.
+    button = page.session_status.library_button
+    assert button.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    library = page.library
+    assert library is not None and page.tabs.library_showing
+    qtbot.waitUntil(lambda: library.showing == session_id, timeout=10000)
+
+    # Not recording: the next session leaves no folder behind (and says nothing of saving).
+    page.trigger("library")
+    controls.record.setChecked(False)
+    qtbot.waitUntil(lambda: not state.settings.live.record_sessions, timeout=5000)
+    before = {p.name for p in sessions_folder(scripted_studio.paths).iterdir()}
+    page.exported = True
+    session = page.start()
+    assert session is not None
+    qtbot.waitUntil(lambda: WELCOME in render(page.transcript.all_finals()), timeout=30000)
+    page.controller.stop()
+    qtbot.waitUntil(lambda: not page.controller.active, timeout=30000)
+    assert {p.name for p in sessions_folder(scripted_studio.paths).iterdir()} == before
+    assert not button.isVisible() and page.controller.recording.recorder is None
+
+
+def test_every_control_is_named_and_reached_by_the_keyboard(qtbot: QtBot, scripted_studio: Studio,
+                                                            speech_file: Path) -> None:
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSlider,
+        QAbstractSpinBox,
+        QApplication,
+        QComboBox,
+        QLineEdit,
+        QTabBar,
+        QWidget,
+    )
+
+    from studio.qt.live.library.recovery import RecoveryDialog
+    from studio.storage.sessions import SessionInfo, SessionStore
+
+    controls = (QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QTabBar)
+
+    def unnamed(root: QWidget) -> list[QWidget]:
+        return [w for w in root.findChildren(QWidget) if isinstance(w, controls) and w.isVisible()
+                and (not w.accessibleName() or w.focusPolicy() == Qt.FocusPolicy.NoFocus)
+                and w.parent() is not None and not type(w.parent()).__name__.startswith("QScrollBar")]
+
+    page: LivePage = live_page(qtbot, scripted_studio)
+    session_id = record(qtbot, page, speech_file)
+    window = scripted_studio.window
+    rows = dict(window.shortcut_rows())
+    assert rows.get("Show recorded sessions (or the live captions)") == "Ctrl+L"  # listed in F1
+    window.workspace_action_map[("live", "library")].trigger()  # Ctrl+L
+    library = page.library
+    assert library is not None and page.tabs.library_showing
+    qtbot.waitUntil(lambda: library.sessions.loaded and library.sessions.model.rowCount() == 1, timeout=10000)
+    open_in(qtbot, library, session_id)
+    assert unnamed(library) == [] and page.tabs.bar.accessibleName()
+
+    # From the search field the Tab key reaches the list, and the arrow keys choose a session.
+    library.sessions.search.setFocus()
+    qtbot.keyClick(library.sessions.search, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is library.sessions.list
+
+    # The recovery offer, for a session left unfinished.
+    store = SessionStore(sessions_folder(scripted_studio.paths))
+    store.create(SessionInfo(engine="Speechmatics (EU)", first_words="So the plan for Thursday")).release()
+    unfinished = SessionLibrary(store.root).unfinished()
+    dialog = RecoveryDialog(scripted_studio.context, store.root, unfinished, lambda _id, _r: None, window)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    assert unnamed(dialog) == [] and dialog.accessibleName()
+    offer = next(iter(dialog.offers.values()))
+    assert offer.recover_button.isDefault() and dialog.focusWidget() is offer.recover_button
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Esc is Later
+    assert not dialog.isVisible() and SessionLibrary(store.root).unfinished()
+
+    # Decided later: it is listed as interrupted, the arrow keys reach it, and the reader offers Recover there.
+    library.refresh()
+    qtbot.waitUntil(lambda: library.sessions.model.rowCount() == 2, timeout=10000)
+    interrupted = unfinished[0].id
+    assert [s.id for s in library.sessions.model.sessions] == [interrupted, session_id]  # newest first
+    library.sessions.list.setFocus()
+    qtbot.keyClick(library.sessions.list, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: library.showing == interrupted, timeout=10000)
+    reader = library.reader
+    assert reader.recover_button.isVisible() and "interrupted" in reader.banner.message
+    assert unnamed(library) == []
+    qtbot.mouseClick(reader.recover_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: reader.banner.message.startswith("Recovered"), timeout=10000)
+    assert not reader.recover_button.isVisible()
+    assert SessionLibrary(store.root).summary(interrupted).state == "recovered"
+    assert not SessionLibrary(store.root).unfinished()

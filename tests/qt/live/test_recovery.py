@@ -82,9 +82,13 @@ def child(studio_home: Paths, realtime: ThreadedServer, tmp_path: Path) -> Itera
             process.wait(30)
 
 
-def started(process: subprocess.Popen[str]) -> str:
-    line = Lines(process).next(90)
-    assert line is not None and line.startswith("started "), line
+def started(process: subprocess.Popen[str], tmp_path: Path) -> str:
+    """The id of the session the child records, once it says so (what it did is in its log if it does not)."""
+    try:
+        line = Lines(process).next(120)
+    except TimeoutError:
+        raise AssertionError(f"the child did not start recording: {(tmp_path / 'child.log').read_text()}") from None
+    assert line is not None and line.startswith("started "), (process.poll(), (tmp_path / "child.log").read_text())
     return line.split()[1]
 
 
@@ -119,8 +123,8 @@ def kill_mid_session(realtime: ThreadedServer, recognizer: TimecodeRecognizer, p
 
 def test_a_killed_studio_s_session_is_offered_recovered_opened_and_sent_to_batch(
         qtbot: QtBot, make_studio: StudioFactory, studio_home: Paths, realtime: ThreadedServer,
-        timecode: TimecodeRecognizer, batch: ServerThread, child: subprocess.Popen[str]) -> None:
-    session_id = started(child)
+        timecode: TimecodeRecognizer, batch: ServerThread, child: subprocess.Popen[str], tmp_path: Path) -> None:
+    session_id = started(child, tmp_path)
     folder = sessions_folder(studio_home) / session_id
     said, fed = kill_mid_session(realtime, timecode, child, folder)
     assert 25 <= len(said) < 120  # mid-session: the script goes on well past it
@@ -182,8 +186,8 @@ def test_a_killed_studio_s_session_is_offered_recovered_opened_and_sent_to_batch
 
 def test_later_keeps_it_and_discard_asks_then_deletes(qtbot: QtBot, make_studio: StudioFactory, studio_home: Paths,
                                                      realtime: ThreadedServer, timecode: TimecodeRecognizer,
-                                                     child: subprocess.Popen[str]) -> None:
-    session_id = started(child)
+                                                     child: subprocess.Popen[str], tmp_path: Path) -> None:
+    session_id = started(child, tmp_path)
     folder = sessions_folder(studio_home) / session_id
     kill_mid_session(realtime, timecode, child, folder)
     env = {ENV_API_KEY: SERVER_KEY, ENV_RT_URL: realtime.endpoints.realtime}
@@ -195,6 +199,12 @@ def test_later_keeps_it_and_discard_asks_then_deletes(qtbot: QtBot, make_studio:
     qtbot.mouseClick(dialog.later_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible() and folder.is_dir()
     assert SessionLibrary(sessions_folder(studio_home)).summary(session_id).unfinished  # as it was
+    # The library lists it as interrupted and can recover it there too (not now: the next start asks again).
+    page = live_page(qtbot, first)
+    library = library_of(qtbot, page, count=1)
+    open_in(qtbot, library, session_id)
+    assert "Interrupted" in describe(library.sessions.model.sessions[0])
+    assert library.reader.recover_button.isVisible() and "interrupted" in library.reader.banner.message
 
     second = make_studio(env=env)  # offered again
     qtbot.waitUntil(lambda: second.window.findChild(RecoveryDialog) is not None, timeout=15000)
@@ -216,8 +226,8 @@ def test_later_keeps_it_and_discard_asks_then_deletes(qtbot: QtBot, make_studio:
 
 def test_a_second_studio_never_writes_a_session_another_is_recording(
         qtbot: QtBot, make_studio: StudioFactory, studio_home: Paths, realtime: ThreadedServer,
-        child: subprocess.Popen[str]) -> None:
-    session_id = started(child)
+        child: subprocess.Popen[str], tmp_path: Path) -> None:
+    session_id = started(child, tmp_path)
     root = sessions_folder(studio_home)
     studio = make_studio(env={ENV_API_KEY: SERVER_KEY, ENV_RT_URL: realtime.endpoints.realtime})
     qtbot.waitUntil(lambda: studio.recovery_check is not None and studio.recovery_check.done, timeout=15000)
@@ -227,7 +237,7 @@ def test_a_second_studio_never_writes_a_session_another_is_recording(
     library = library_of(qtbot, page, count=1)
     (summary,) = library.sessions.model.sessions
     assert summary.id == session_id and summary.live
-    assert "Being recorded in another studio window" in describe(summary, page._own_live())
+    assert "Being recorded in another studio window" in describe(summary, page.own_live())
     qtbot.waitUntil(lambda: bool(SessionLibrary(root).open(session_id).transcript.all_finals()), timeout=30000)
     open_in(qtbot, library, session_id)
     reader = library.reader

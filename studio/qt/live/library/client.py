@@ -6,12 +6,14 @@
 
 ``on_error`` gets the exception; ``explain(error)`` turns it into the words the user reads
 (``SessionLockedError`` and ``SessionStoreError`` already are sentences; an ``OSError`` is said by
-``studio.services.advice.explain``).
+``studio.services.advice.explain``). Once the studio is shutting down, calls are dropped (nothing is left to
+answer to).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -22,6 +24,7 @@ from studio.storage.sessions import SessionLockedError, SessionStoreError, sessi
 from studio.storage.sessions_library import SessionLibrary
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 LOCKED_ELSEWHERE = ("This session is being recorded by another studio window, so it cannot be changed here. "
                     "Stop it there first; you can read it here meanwhile.")
@@ -36,8 +39,13 @@ class LibraryClient:
     def run(self, call: Callable[[SessionLibrary], T], *, on_result: Callable[[T], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None) -> None:
         library = self.library
-        self.context.bridge.submit(asyncio.to_thread(call, library), on_result=on_result,
-                                   on_error=on_error or self._unexpected, owner=self.owner)
+        try:
+            self.context.bridge.submit(asyncio.to_thread(call, library), on_result=on_result,
+                                       on_error=on_error or self._unexpected, owner=self.owner)
+        except RuntimeError:
+            # The studio is quitting (the bridge has shut down): a list or a read asked for by a timer or a
+            # window closing has no one left to show it to.
+            log.debug("library call dropped: the studio is shutting down")
 
     def explain(self, error: BaseException) -> str:
         """What to tell the user about ``error`` (one or two plain sentences, never a traceback)."""

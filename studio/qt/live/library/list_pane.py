@@ -2,8 +2,9 @@
 
 Typing searches (a quarter of a second after the last key) titles, transcripts, speaker names and sources,
 every word of the query (``SessionLibrary.search``, in a worker thread). The list refreshes when it is shown,
-after a change, and every few seconds while showing (a session being recorded grows). ``chosen(id)`` is
-emitted when the user picks a session (a click, or the arrow keys: a moment after the selection settles).
+after a change, and every few seconds while it shows a session being recorded (which grows). ``chosen(id)`` is
+emitted when the user picks a session (a click, or the arrow keys: a moment after the selection settles);
+the Delete key on the list emits ``delete_requested(id)`` for the session chosen (the reader asks first).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QListView, QVBoxLayout, QWidget
 
 from studio.qt.live.library.client import LibraryClient
@@ -28,6 +29,8 @@ REFRESH_MS = 4000
 
 class SessionList(QWidget):
     chosen = Signal(str)
+    #: The Delete key on the list, for the session chosen (its id).
+    delete_requested = Signal(str)
     #: A refresh arrived (the sessions now listed).
     refreshed = Signal(list)
 
@@ -80,6 +83,9 @@ class SessionList(QWidget):
         self.list.selectionModel().selectionChanged.connect(self._selection_changed)
         self.list.clicked.connect(lambda _index: self._choose_current())
         self.list.activated.connect(lambda _index: self._choose_current())
+        self.delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list,
+                                    context=Qt.ShortcutContext.WidgetShortcut)
+        self.delete_key.activated.connect(self._delete_chosen)
         self._ticker = QTimer(self)
         self._ticker.setInterval(REFRESH_MS)
         self._ticker.timeout.connect(self.refresh)
@@ -91,7 +97,6 @@ class SessionList(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         self.refresh()
-        self._ticker.start()
 
     def hideEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
         self._ticker.stop()
@@ -121,6 +126,10 @@ class SessionList(QWidget):
         if keep is not None and (row := self.model.row_of(keep)) >= 0:
             self._select(row)
         self._say_count(query, len(found))
+        if any(s.live for s in found) and self.isVisible():
+            self._ticker.start()  # a session being recorded grows: list it again in a moment
+        else:
+            self._ticker.stop()
         self.refreshed.emit(found)
 
     def _failed(self, error: BaseException) -> None:
@@ -175,6 +184,11 @@ class SessionList(QWidget):
         if summary is not None and summary.id != self._chosen_id:
             self._chosen_id = summary.id
             self.chosen.emit(summary.id)
+
+    def _delete_chosen(self) -> None:
+        self._choose_current()  # the row under the cursor is the one shown, then asked about
+        if self._chosen_id is not None:
+            self.delete_requested.emit(self._chosen_id)
 
     def forget(self, session_id: str) -> None:
         """``session_id`` is gone (deleted): nothing is chosen any more, and the list is read again."""

@@ -12,13 +12,11 @@
 
 from __future__ import annotations
 
-import datetime
+import dataclasses
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from studio.core.transcript import Transcript
@@ -26,6 +24,7 @@ from studio.core.transcript.changes import TokensEdited
 from studio.core.transcript.speakers import SpeakerRenamed
 from studio.qt.context import WorkspaceContext
 from studio.qt.live.banner import ProblemBanner
+from studio.qt.live.library.actions import SessionActions
 from studio.qt.live.library.client import LibraryClient
 from studio.qt.live.library.model import session_date, session_title
 from studio.qt.media.clock import clock_text
@@ -33,6 +32,7 @@ from studio.qt.media.follow import PlaybackLink
 from studio.qt.media.player import MediaPane
 from studio.qt.transcript import TranscriptView
 from studio.qt.widgets.labels import make_label
+from studio.storage.sessions import SessionLockedError
 from studio.storage.sessions_library import SessionDocument, SessionSummary
 
 if TYPE_CHECKING:
@@ -58,15 +58,14 @@ class SessionReader(QWidget):
         self.setAccessibleName("Recorded session")
         self.context = context
         self.client = client
-        self._own_live = own_live
+        self.own_live = own_live
         self.summary: SessionSummary | None = None
         self.document: SessionDocument | None = None
-        self.export_dialog: ExportDialog | None = None
+        self.session_actions = SessionActions(self)
         self._unsubscribe: Callable[[], None] = lambda: None
         self._reverting = False
         self._said_edits = False
         self._names: dict[str, str] = {}  # the speaker names saved with the session
-        self.delete_box: QMessageBox | None = None
 
         self.title = QLineEdit()
         self.title.setObjectName("SessionTitle")
@@ -82,17 +81,22 @@ class SessionReader(QWidget):
         self.details.setAccessibleName("Session details")
         self.sources = make_label("", "SectionHint", wrap=True)
         self.sources.setAccessibleName("What the session listened to")
+        acts = self.session_actions
         self.export_button = self._button("Export…", "Export this session",
                                           "TXT, SRT, VTT, JSON or DOCX, with the subtitle and text options (Ctrl+E)",
-                                          self.export)
+                                          acts.export)
         self.batch_button = self._button("Transcribe the recording", "Transcribe the recording in the Batch queue",
                                          "Send this session's audio to the Batch queue: the whole recording is "
                                          "transcribed again, the words still partial when it ended included",
-                                         self.transcribe_recording)
+                                         acts.transcribe_recording)
+        self.recover_button = self._button("Recover", "Recover this interrupted session",
+                                           "Make the session whole after the crash: its audio and every final word",
+                                           acts.recover)
+        self.recover_button.hide()
         self.folder_button = self._button("Show folder", "Show the session's folder",
-                                          "Open the folder with the session's audio and journal", self.show_folder)
+                                          "Open the folder with the session's audio and journal", acts.show_folder)
         self.delete_button = self._button("Delete…", "Delete this session",
-                                          "Remove its audio and transcript from this computer", self.delete)
+                                          "Remove its audio and transcript from this computer", acts.delete)
         self.banner = ProblemBanner(context.colors)
         self.banner.setAccessibleName("About this session")
         self.media = MediaPane()
@@ -108,7 +112,8 @@ class SessionReader(QWidget):
         header = QHBoxLayout()
         header.setSpacing(6)
         header.addWidget(self.title, 1)
-        for button in (self.export_button, self.batch_button, self.folder_button, self.delete_button):
+        for button in (self.recover_button, self.export_button, self.batch_button, self.folder_button,
+                       self.delete_button):
             header.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -168,6 +173,8 @@ class SessionReader(QWidget):
             self.media.hide()
             self.no_audio.show()
         self.batch_button.setEnabled(document.audio is not None and not summary.live)
+        self.recover_button.setVisible(summary.unfinished)
+        self.recover_button.setEnabled(True)
         self._say_state(summary, recovered)
         self.view.flush()
 
@@ -183,11 +190,11 @@ class SessionReader(QWidget):
                          "recording” finishes them.")
             self.banner.show_problem(text, "warning")
         elif summary.live:
-            own = summary.id == self._own_live()
-            self.banner.show_problem(OWN_LIVE if own else self.client.explain(_locked()), "info")
+            own = summary.id == self.own_live()
+            self.banner.show_problem(OWN_LIVE if own else self.client.explain(SessionLockedError("")), "info")
         elif summary.unfinished:
-            self.banner.show_problem("This session was interrupted and has not been recovered yet; restart the "
-                                     "studio to be offered to recover it.", "warning")
+            self.banner.show_problem("This session was interrupted (the studio stopped while it was recording) and "
+                                     "has not been recovered yet: Recover makes it whole.", "warning")
         elif summary.recording_problem:
             self.banner.show_problem(f"Recording stopped before the session did: {summary.recording_problem}",
                                      "warning")
@@ -212,8 +219,8 @@ class SessionReader(QWidget):
         name = speakers.get(change.key).name or ""
         if summary.live:
             self._revert(change.key)
-            own = summary.id == self._own_live()
-            self.banner.show_problem(OWN_LIVE if own else self.client.explain(_locked()), "warning")
+            own = summary.id == self.own_live()
+            self.banner.show_problem(OWN_LIVE if own else self.client.explain(SessionLockedError("")), "warning")
             return
         session_id, key = summary.id, change.key
 
@@ -268,92 +275,20 @@ class SessionReader(QWidget):
 
         self.client.run(lambda library: library.set_title(session_id, title), on_result=saved, on_error=failed)
 
-    # -- actions --------------------------------------------------------------------------------------------
+    # -- actions (studio.qt.live.library.actions) ---------------------------------------------------------
     def export(self) -> None:
-        from studio.qt.live.export_dialog import ExportDialog
-
-        summary, document = self.summary, self.document
-        if summary is None or document is None:
-            return
-        folder = Path.home() / "Documents"
-        name = summary.title or f"Live captions {summary.created.astimezone():%Y-%m-%d %H.%M}"
-        dialog = ExportDialog(document.transcript, lambda: self.context.bridge,
-                              folder=folder if folder.is_dir() else Path.home(), name=_file_name(name),
-                              local=self.context.state.capabilities.local, parent=self)
-        dialog.exported.connect(self._exported)
-        dialog.open()
-        self.export_dialog = dialog
-
-    def _exported(self, paths: list[Path]) -> None:
-        if paths:
-            self.context.notify(f"Exported {', '.join(p.name for p in paths)} to {paths[0].parent}.")
-
-    def transcribe_recording(self) -> None:
-        from studio.services.live.recovery import batch_files
-
-        document = self.document
-        if document is None:
-            return
-        files = batch_files(document)
-        if not files:
-            self.banner.show_problem("This session has no recorded audio to transcribe.", "info")
-            return
-        self.context.transcribe_files(files)
-
-    def show_folder(self) -> None:
-        if self.document is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.document.folder)))
+        self.session_actions.export()
 
     def delete(self, *, confirm: bool = True) -> None:
-        summary = self.summary
-        if summary is None:
-            return
-        if summary.live:
-            own = summary.id == self._own_live()
-            self.banner.show_problem(
-                "This session is being recorded now and cannot be deleted. Stop it in Live captions first."
-                if own else self.client.explain(_locked()), "warning")
-            return
-        if confirm:
-            self._confirm_delete(summary)
-            return
-        session_id = summary.id
-        self.media.unload()  # the player lets go of the file before it is removed
+        self.session_actions.delete(confirm=confirm)
 
-        def failed(error: BaseException) -> None:
-            if self.session_id == session_id and self.document is not None and self.document.audio is not None:
-                self.media.load(self.document.audio, video=False)
-            self.banner.show_problem(f"The session was not deleted. {self.client.explain(error)}", "error")
+    @property
+    def export_dialog(self) -> ExportDialog | None:
+        return self.session_actions.export_dialog
 
-        self.client.run(lambda library: library.delete(session_id), on_result=lambda _none: self._deleted(session_id),
-                        on_error=failed)
-
-    def _confirm_delete(self, summary: SessionSummary) -> None:
-        """Asks first (a window-modal question; ``delete_box``); Delete goes on, anything else keeps it."""
-        box = QMessageBox(QMessageBox.Icon.Warning, "Delete this session?",
-                          f"“{session_title(summary)}” ({clock_text(summary.duration)}): its recording and its "
-                          "transcript are removed from this computer for good.", parent=self)
-        box.setAccessibleName("Delete this session?")
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        delete.setAccessibleName("Delete the session")
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        session_id = summary.id
-
-        def answered(button: object) -> None:
-            if button is delete and self.session_id == session_id:
-                self.delete(confirm=False)
-
-        box.buttonClicked.connect(answered)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.delete_box = box
-        box.open()
-
-    def _deleted(self, session_id: str) -> None:
-        if self.session_id == session_id:
-            self.clear()
-        self.context.notify("The session was deleted.")
-        self.deleted.emit(session_id)
+    @property
+    def delete_box(self) -> QMessageBox | None:
+        return self.session_actions.delete_box
 
     def restyle(self) -> None:
         c = self.context.colors()
@@ -365,19 +300,5 @@ class SessionReader(QWidget):
         self.banner.restyle()
 
 
-def _locked() -> BaseException:
-    from studio.storage.sessions import SessionLockedError
-
-    return SessionLockedError("")
-
-
 def _with_title(summary: SessionSummary, title: str) -> SessionSummary:
-    import dataclasses
-
     return dataclasses.replace(summary, title=title)
-
-
-def _file_name(name: str) -> str:
-    """``name`` as a file name on every system (no path separators or reserved characters)."""
-    cleaned = "".join("-" if ch in '/\\:*?"<>|' else ch for ch in name).strip(" .")
-    return cleaned or f"Session {datetime.date.today():%Y-%m-%d}"

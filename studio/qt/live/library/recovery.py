@@ -1,6 +1,7 @@
 """At start-up: live sessions that a crash or a kill interrupted are offered to the user.
 
-    offer_recovery(context, window, open_in_library)   # from Studio.start, once the window is on screen
+    check = offer_recovery(context, window, open_in_library)   # from Studio.start, once the window shows
+    check.done, check.dialog                                      # the look is over (on the GUI thread); the offer
 
 The folders are looked at in a worker thread with ``studio.storage`` only (``SessionLibrary.unfinished``: no
 audio stack, no protocol clients), so start-up never waits for it. When there is one, ``RecoveryDialog``
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+WIDTH = 560  # the dialog's width: the text wraps to it
+
 OpenInLibrary = Callable[[str, "Recovered"], None]
 LOCKED = ("This session is being recorded by another studio window, so it is not recovered here. Stop it "
           "there; it is saved as it goes.")
@@ -59,19 +63,34 @@ def find_unfinished(root: Path) -> list[SessionSummary]:
     return SessionLibrary(root).unfinished()
 
 
-def offer_recovery(context: WorkspaceContext, window: QWidget,
-                   open_in_library: OpenInLibrary) -> TaskHandle[list[SessionSummary]]:
-    """Looks for interrupted sessions off the GUI thread and, if there are any, offers them (the handle is done
-    once the look is over and the dialog, if any, is open)."""
+class RecoveryCheck:
+    """The start-up look as the GUI sees it: ``done`` once the look is over *and* its answer has reached the
+    GUI thread (the offer, if any, is open then: ``dialog``)."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self.dialog: RecoveryDialog | None = None
+        self.handle: TaskHandle[list[SessionSummary]] | None = None
+
+
+def offer_recovery(context: WorkspaceContext, window: QWidget, open_in_library: OpenInLibrary) -> RecoveryCheck:
+    """Looks for interrupted sessions off the GUI thread and, if there are any, offers them."""
     root = sessions_folder(context.paths)
+    check = RecoveryCheck()
 
     def found(unfinished: list[SessionSummary]) -> None:
         if unfinished:
-            RecoveryDialog(context, root, unfinished, open_in_library, window).open()  # a child of the window
+            check.dialog = RecoveryDialog(context, root, unfinished, open_in_library, window)  # a child of it
+            check.dialog.open()
+        check.done = True
 
-    return context.bridge.submit(asyncio.to_thread(find_unfinished, root), on_result=found,
-                          on_error=lambda error: log.warning("could not look for interrupted sessions: %s", error),
-                          owner=window)
+    def failed(error: BaseException) -> None:
+        log.warning("could not look for interrupted sessions: %s", error)
+        check.done = True
+
+    check.handle = context.bridge.submit(asyncio.to_thread(find_unfinished, root), on_result=found, on_error=failed,
+                                         owner=window)
+    return check
 
 
 def _words(error: BaseException, local: bool) -> str:
@@ -101,9 +120,10 @@ class SessionOffer(QFrame):
         font.setBold(True)
         title.setFont(font)
         title.setAccessibleName("Session")
-        parts = [f"{clock_text(summary.duration)} recorded", session_date(summary) if summary.title else "",
-                 ", ".join(summary.sources), summary.engine]
-        details = make_label("  ·  ".join(p for p in parts if p), "SectionHint", wrap=True)
+        when = [f"{clock_text(summary.duration)} recorded", session_date(summary) if summary.title else ""]
+        what = [", ".join(summary.sources), summary.engine]
+        details = make_label("\n".join("  ·  ".join(p for p in line if p) for line in (when, what) if any(line)),
+                             "SectionHint", wrap=True)  # how long (and when); then what it listened to, on what
         details.setAccessibleName("Session details")
         words = make_label(f"“{summary.first_words}”" if summary.first_words else "No words were final yet; the "
                            "audio is there.", "", wrap=True)
@@ -157,7 +177,7 @@ class RecoveryDialog(QDialog):
                             else "Recover the interrupted session")
         self.setAccessibleName("Recover interrupted sessions")
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(WIDTH)
         self.context = context
         self.root = root
         self._open_in_library = open_in_library
@@ -170,6 +190,7 @@ class RecoveryDialog(QDialog):
         intro.setAccessibleName("What happened")
         self.offers: dict[str, SessionOffer] = {}
         layout = QVBoxLayout(self)
+        layout.setSpacing(10)
         layout.addWidget(intro)
         for summary in unfinished:
             offer = SessionOffer(summary)
@@ -185,8 +206,22 @@ class RecoveryDialog(QDialog):
         layout.addWidget(self.buttons)
         first = next(iter(self.offers.values()))
         first.recover_button.setDefault(True)
-        first.recover_button.setFocus()
         self.discard_box: QMessageBox | None = None
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        self._fit()
+        super().showEvent(event)
+        offer = next(iter(self.offers.values()), None)
+        if offer is not None:  # Enter recovers the first session, Esc decides later
+            offer.recover_button.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+    def _fit(self) -> None:
+        """As tall as the wrapped text needs at the dialog's width (a size hint taken at the narrowest width
+        would leave gaps between the lines once it is wider)."""
+        layout = self.layout()
+        width = max(self.width(), WIDTH)
+        if layout is not None and layout.hasHeightForWidth():
+            self.resize(width, layout.totalHeightForWidth(width))
 
     # -- recover --------------------------------------------------------------------------------------------
     def recover(self, session_id: str) -> None:
@@ -258,4 +293,4 @@ class RecoveryDialog(QDialog):
         if not self.offers:
             self.accept()
         else:
-            self.adjustSize()
+            self._fit()

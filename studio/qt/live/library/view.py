@@ -69,9 +69,11 @@ class SessionsView(QWidget):
         layout.addWidget(self.split)
 
         self.sessions.chosen.connect(lambda session_id: self.open_session(session_id))
+        self.sessions.delete_requested.connect(self._delete_requested)
         self.reader.deleted.connect(self._deleted)
         self.reader.changed.connect(self.sessions.refresh)
         self._opening: str | None = None
+        self._delete_once_shown: str | None = None  # Delete pressed while that session was being read
 
     def refresh(self) -> None:
         self.sessions.refresh()
@@ -99,6 +101,9 @@ class SessionsView(QWidget):
         self.reader.show_session(summary, document, recovered)
         self.right.setCurrentWidget(self.reader)
         self.opened.emit(session_id)
+        if self._delete_once_shown == session_id:
+            self._delete_once_shown = None
+            self.reader.delete()
 
     def _not_read(self, session_id: str, error: BaseException) -> None:
         if self._opening != session_id:
@@ -107,6 +112,12 @@ class SessionsView(QWidget):
         self.right.setCurrentIndex(0)
         self.problem.setText(f"This session could not be opened. {self.client.explain(error)}")
         self.problem.show()
+
+    def _delete_requested(self, session_id: str) -> None:
+        if self.showing == session_id:
+            self.reader.delete()  # asks first; refused while it is being recorded
+        elif self._opening == session_id:
+            self._delete_once_shown = session_id  # still being read: asked about once it shows
 
     def _deleted(self, session_id: str) -> None:
         self._opening = None
