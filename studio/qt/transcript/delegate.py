@@ -1,17 +1,20 @@
 """How one row of the transcript is laid out, drawn and hit: the paragraph delegate.
 
-A paragraph row is a header (the speaker's name in their colour, and the paragraph's time when timestamps are
-shown; a paragraph continuing the same speaker shows no name), the words laid out with ``QTextLayout`` —
-partial words lighter and in italics, words under the confidence threshold with a dotted underline — and the
-translated sentences under them. A coloured bar in the speaker's colour runs down its left. A bookmark row
-is a flag, its time and its label. Names are drawn from the speaker registry when painted, so a rename lays
-nothing out again; the backgrounds of selections, search matches and the word being played are drawn over
-the layout (``QTextLayout.draw`` selections) and need no new layout either.
+A paragraph row is a header (the speaker's name in their colour, and the paragraph's time when timestamps are shown;
+a paragraph continuing the same speaker shows no name) and the words laid out with ``QTextLayout`` — partial words
+lighter and in italics, words under the confidence threshold with a dotted underline — as a stack of parts
+(``text_parts``): the live edge lays out only its last line or two, and a translated sentence is read right under
+the sentence it translates (the words are cut there, ``ParagraphIndex.blocks``). A coloured bar in the speaker's
+colour runs down its left. A bookmark row is a flag, its time and its label. Names are drawn from the speaker
+registry when painted, so a rename lays nothing out again; the backgrounds of selections, search matches and the
+word being played are drawn over the layout (``QTextLayout.draw`` selections) and need no new layout either. Hit
+tests are in ``delegate_hits``.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
@@ -23,23 +26,32 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QRegion,
     QTextCharFormat,
     QTextLayout,
-    QTextLine,
     QTextOption,
 )
 
-from studio.core.transcript.paragraphs import BookmarkRow, Paragraph, ParagraphIndex, ParagraphText, Row
+from studio.core.transcript.paragraphs import (
+    BookmarkRow,
+    Paragraph,
+    ParagraphIndex,
+    ParagraphText,
+    Row,
+    TranslationBlock,
+)
+from studio.qt.transcript.delegate_hits import TEXT_LEFT, Hit, RowHits
 from studio.qt.transcript.style import Style, clock
+from studio.qt.transcript.text_parts import LEADING, FrozenLines, TextPart, body_height, freeze, lay_out, sliced
+
+__all__ = ["TEXT_LEFT", "Hit", "ParagraphDelegate", "RowLayout", "RowPaint", "TextPart"]
 
 BAR_X = 6
 BAR_WIDTH = 3
-TEXT_LEFT = 18
 RIGHT = 14
 PAD_TOP = 8
 PAD_TOP_CONTINUED = 2
 PAD_BOTTOM = 6
-LEADING = 2
 HEADER_GAP = 2
 NAME_GAP = 10
 
@@ -53,18 +65,34 @@ class RowLayout:
     header: int = 0  # header height (0: no header)
     pad: int = PAD_TOP
     text: ParagraphText | None = None
-    body: QTextLayout | None = None
+    parts: list[TextPart] = field(default_factory=list)  # the words (and translations), top to bottom
     body_top: int = 0
     body_height: int = 0
-    translation: QTextLayout | None = None
-    translation_top: int = 0
 
+    def text_parts(self) -> list[TextPart]:
+        return [p for p in self.parts if not p.translation]
 
-@dataclass(frozen=True)
-class Hit:
-    part: str  # "name", "time", "text", "header", "bookmark", "none"
-    offset: int = 0  # the character position under the point (between characters), for selections
-    token: int | None = None  # the token under the point ("text" only)
+    def translations(self) -> list[str]:
+        """The translated text under each run of the paragraph, top to bottom."""
+        return [p.layout.text() for p in self.parts if p.translation]
+
+    def formats(self) -> list[QTextLayout.FormatRange]:
+        """The formats of the words (partial, doubtful), as offsets in the paragraph's text."""
+        out = []
+        for part in self.text_parts():
+            for fmt in part.layout.formats():
+                fmt.start += part.start
+                out.append(fmt)
+        return out
+
+    def part_at(self, offset: int) -> TextPart | None:
+        """The run that shows character ``offset`` (the last one that begins at or before it)."""
+        found = None
+        for part in self.text_parts():
+            if part.start > offset:
+                break
+            found = part
+        return found
 
 
 @dataclass
@@ -79,7 +107,7 @@ class RowPaint:
     hovered_name: bool = False
 
 
-class ParagraphDelegate:
+class ParagraphDelegate(RowHits):
     def __init__(self, index: ParagraphIndex, device: QPaintDevice, style: Style) -> None:
         self.index = index
         self.device = device
@@ -88,10 +116,13 @@ class ParagraphDelegate:
         self.low_confidence: float | None = None
         self.translation: str | None = None
         self.rtl = False
+        self._epoch = 0
+        self._frozen: weakref.WeakKeyDictionary[Paragraph, FrozenLines] = weakref.WeakKeyDictionary()
         self.set_style(style)
 
     def set_style(self, style: Style) -> None:
         self.style = style
+        self._epoch += 1  # kept lines were laid out in the old fonts
         self._body_metrics = QFontMetricsF(style.body, self.device)
         self._name_metrics = QFontMetricsF(style.name, self.device)
         self._small_metrics = QFontMetricsF(style.small, self.device)
@@ -138,39 +169,75 @@ class ParagraphDelegate:
         text = self.index.text(item)
         pad = PAD_TOP_CONTINUED if item.continued else PAD_TOP
         header = self._header_height(item)
-        body = QTextLayout(text.text, self.style.body, self.device)
-        body.setTextOption(self._option())
-        body.setFormats(self._formats(text))
-        body.setCacheEnabled(True)
-        body_height = self._lines(body, usable)
-        if text.text:
-            self._measured_chars += len(text.text)
-            self._measured_width += sum(body.lineAt(i).naturalTextWidth() for i in range(body.lineCount()))
-            if self._measured_chars > 400:
-                self._char_width = self._measured_width / self._measured_chars
-        out = RowLayout(item, item.revision, width, 0, header=header, pad=pad, text=text, body=body,
-                        body_top=pad + header, body_height=body_height)
-        height = out.body_top + body_height
-        translation = self._translation(item, usable)
-        if translation is not None:
-            out.translation, translated_height = translation
-            out.translation_top = height + HEADER_GAP
-            height = out.translation_top + translated_height
-        out.height = math.ceil(height + PAD_BOTTOM)
+        blocks = self.index.blocks(item, self.translation) if self.translation is not None else ()
+        parts = self._translated(text, blocks, usable) if blocks else self._words(item, text, usable)
+        height = body_height(parts, self._body_metrics.height())
+        out = RowLayout(item, item.revision, width, 0, header=header, pad=pad, text=text, parts=parts,
+                        body_top=pad + header, body_height=height)
+        out.height = math.ceil(out.body_top + height + PAD_BOTTOM)
         return out
 
-    def _lines(self, layout: QTextLayout, width: float) -> int:
+    def _words(self, item: Paragraph, text: ParagraphText, width: float) -> list[TextPart]:
+        """The paragraph's words: the lines kept from before, then the rest laid out now."""
+        option, formats = self._option(), self._formats(text)
+        key = (width, self._epoch, self.low_confidence, self.rtl)
+        frozen = self._frozen.get(item)
+        if frozen is None or frozen.key != key or frozen.generation != text.generation \
+                or frozen.end > text.partial_offset:
+            frozen = FrozenLines(key, text.generation)
+            self._frozen[item] = frozen
+        start = frozen.end
+        layout, advance = lay_out(text.text[start:], self.style.body, self.device, option,
+                                  sliced(formats, start, len(text.text)), width)
+        self._measured(layout)
+        tail = TextPart(layout, start, len(text.text), frozen.advance, advance)
+        parts = [*frozen.parts, tail]
+        freeze(frozen, tail, text.text, text.partial_offset, self.style.body, self.device, option, formats, width)
+        return parts
+
+    def _translated(self, text: ParagraphText, blocks: tuple[TranslationBlock, ...], width: float
+                    ) -> list[TextPart]:
+        """The paragraph's words cut after each translated sentence, the translation under it."""
+        option, formats = self._option(), self._formats(text)
+        font = QFont(self.style.small)
+        font.setItalic(True)
+        parts: list[TextPart] = []
         y = 0.0
-        layout.beginLayout()
-        while True:
-            line = layout.createLine()
-            if not line.isValid():
-                break
-            line.setLineWidth(width)
-            line.setPosition(QPointF(0, y))
-            y += line.height() + LEADING
-        layout.endLayout()
-        return math.ceil(max(y - LEADING, self._body_metrics.height()))
+        start = 0
+        for block in [*blocks, None]:
+            end = len(text.text) if block is None else block.end
+            while start < end and text.text[start].isspace():
+                start += 1
+            if start < end:
+                layout, advance = lay_out(text.text[start:end], self.style.body, self.device, option,
+                                          sliced(formats, start, end), width)
+                self._measured(layout)
+                parts.append(TextPart(layout, start, end, y, advance))
+                y += advance
+            start = max(start, end)
+            if block is None or not (block.final or block.partial):
+                continue
+            done, pending = " ".join(block.final), " ".join(block.partial)
+            shown = f"{done} {pending}" if done and pending else done or pending
+            lighter = []
+            if pending:
+                fmt = QTextCharFormat()
+                fmt.setForeground(self.style.muted)
+                fmt.setFontItalic(True)
+                lighter.append(_range(len(shown) - len(pending), len(pending), fmt))
+            layout, advance = lay_out(shown, font, self.device, option, lighter, width)
+            parts.append(TextPart(layout, end, end, y + HEADER_GAP, advance, translation=True))
+            y += HEADER_GAP + advance + HEADER_GAP
+        return parts
+
+    def _measured(self, layout: QTextLayout) -> None:
+        """Learn the average width of a character from laid-out text (for estimates)."""
+        chars = len(layout.text())
+        if chars:
+            self._measured_chars += chars
+            self._measured_width += sum(layout.lineAt(i).naturalTextWidth() for i in range(layout.lineCount()))
+            if self._measured_chars > 400:
+                self._char_width = self._measured_width / self._measured_chars
 
     def _formats(self, text: ParagraphText) -> list[QTextLayout.FormatRange]:
         formats = []
@@ -189,27 +256,6 @@ class ParagraphDelegate:
                 if not token.is_punctuation and token.confidence < threshold:
                     formats.append(_range(text.starts[i], len(token.text), doubtful))
         return formats
-
-    def _translation(self, item: Paragraph, width: float) -> tuple[QTextLayout, int] | None:
-        if self.translation is None:
-            return None
-        finals, partials = self.index.sentences(item, self.translation)
-        if not finals and not partials:
-            return None
-        done = " ".join(s.text for s in finals)
-        pending = " ".join(s.text for s in partials)
-        text = f"{done} {pending}".strip() if done and pending else done or pending
-        font = QFont(self.style.small)
-        font.setItalic(True)
-        layout = QTextLayout(text, font, self.device)
-        layout.setTextOption(self._option())
-        if pending:
-            lighter = QTextCharFormat()
-            lighter.setForeground(self.style.muted)
-            lighter.setFontItalic(True)
-            start = len(text) - len(pending)
-            layout.setFormats([_range(start, len(pending), lighter)])
-        return layout, self._lines(layout, width)
 
     # -- names and times -------------------------------------------------------------------------------------
     def name_rect(self, layout: RowLayout) -> QRect:
@@ -231,71 +277,15 @@ class ParagraphDelegate:
         height = layout.header - HEADER_GAP
         return QRect(left, layout.pad, math.ceil(self._small_metrics.horizontalAdvance(text)) + 2, height)
 
-    # -- hits ------------------------------------------------------------------------------------------------
-    def hit(self, layout: RowLayout, x: float, y: float) -> Hit:
-        if isinstance(layout.item, BookmarkRow):
-            return Hit("bookmark")
-        if y < layout.body_top:
-            if self.name_rect(layout).contains(int(x), int(y)):
-                return Hit("name")
-            if self.time_rect(layout).contains(int(x), int(y)):
-                return Hit("time")
-            return Hit("header", 0)
-        offset = self.offset_at(layout, x, y)
-        body = layout.body
-        if body is None or layout.text is None or y >= layout.body_top + layout.body_height:
-            return Hit("none", offset)
-        line = self._line_at(body, y - layout.body_top)
-        if line is None:
-            return Hit("none", offset)
-        left = x - TEXT_LEFT
-        if left < line.x() or left > line.x() + line.naturalTextWidth():
-            return Hit("none", offset)
-        on = line.xToCursor(left, QTextLine.CursorPosition.CursorOnCharacter)
-        token = layout.text.token_at(on)
-        if token is not None:
-            start, end = layout.text.span(token)
-            if not start <= on < max(end, start + 1):
-                token = None  # the space between two words
-        return Hit("text", offset, token)
-
-    def offset_at(self, layout: RowLayout, x: float, y: float) -> int:
-        """The character position nearest to a point (for selections): 0 above the words, the end below."""
-        body, text = layout.body, layout.text
-        if body is None or text is None:
-            return 0
-        inner = y - layout.body_top
-        if inner < 0:
-            return 0
-        if inner >= layout.body_height:
-            return len(text.text)
-        line = self._line_at(body, inner)
-        if line is None:
-            return len(text.text)
-        return int(line.xToCursor(x - TEXT_LEFT, QTextLine.CursorPosition.CursorBetweenCharacters))
-
-    @staticmethod
-    def _line_at(layout: QTextLayout, y: float) -> QTextLine | None:
-        for i in range(layout.lineCount()):
-            line = layout.lineAt(i)
-            if y < line.y() + line.height() + LEADING:
-                return line
-        return None
-
-    def caret_rect(self, layout: RowLayout, offset: int) -> QRectF:
-        """Where character ``offset`` is, in row coordinates (to show a match or scroll to a word)."""
-        body = layout.body
-        if body is None or body.lineCount() == 0:
-            return QRectF(0, 0, 1, layout.height)
-        line = body.lineForTextPosition(min(offset, max(0, len(layout.text.text) if layout.text else 0)))
-        if not line.isValid():
-            line = body.lineAt(body.lineCount() - 1)
-        where = line.cursorToX(offset)  # (x, position) in PySide6
-        x = float(where[0] if isinstance(where, tuple) else where)  # type: ignore[arg-type]
-        return QRectF(TEXT_LEFT + x, layout.body_top + line.y(), 2, line.height())
+    def part_rect(self, layout: RowLayout, part: TextPart, top: int, width: int) -> QRect:
+        """Where ``part`` is drawn (row at ``top``), with its leading."""
+        y = top + layout.body_top + part.top
+        return QRect(0, math.floor(y), width, math.ceil(part.advance) + 1)
 
     # -- painting --------------------------------------------------------------------------------------------
-    def paint(self, painter: QPainter, layout: RowLayout, top: int, width: int, state: RowPaint) -> None:
+    def paint(self, painter: QPainter, layout: RowLayout, top: int, width: int, state: RowPaint,
+              region: QRegion | None = None) -> None:
+        """Draw the row at ``top``; with ``region`` (what needs painting), parts outside it are not drawn."""
         item = layout.item
         if isinstance(item, BookmarkRow):
             self._paint_bookmark(painter, item, top, width)
@@ -310,6 +300,23 @@ class ParagraphDelegate:
             painter.drawRoundedRect(QRectF(2.5, top + 1.5, width - 5, layout.height - 3), 6, 6)
         bar_top = top + (layout.pad if not item.continued else 0)
         painter.fillRect(QRect(BAR_X, bar_top, BAR_WIDTH, top + layout.height - PAD_BOTTOM // 2 - bar_top), colour)
+        if region is None or region.intersects(QRect(0, top, width, layout.body_top)):
+            self._paint_header(painter, layout, item, top, colour, state)
+        overlays = self._overlays(state)
+        for part in layout.parts:
+            if region is not None and not region.intersects(self.part_rect(layout, part, top, width)):
+                continue
+            where = QPointF(TEXT_LEFT, top + layout.body_top + part.top)
+            if part.translation:
+                painter.setPen(style.muted)
+                part.layout.draw(painter, where)
+            else:
+                painter.setPen(style.text)
+                part.layout.draw(painter, where, sliced(overlays, part.start, part.end))
+
+    def _paint_header(self, painter: QPainter, layout: RowLayout, item: Paragraph, top: int, colour: QColor,
+                      state: RowPaint) -> None:
+        style = self.style
         name_rect = self.name_rect(layout)
         if not name_rect.isNull():
             painter.setFont(style.name)
@@ -326,12 +333,6 @@ class ParagraphDelegate:
             painter.setPen(style.muted)
             painter.drawText(time_rect.translated(0, top), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              clock(item.start, self.hours))
-        if layout.body is not None:
-            painter.setPen(style.text)
-            layout.body.draw(painter, QPointF(TEXT_LEFT, top + layout.body_top), self._overlays(state))
-        if layout.translation is not None:
-            painter.setPen(style.muted)
-            layout.translation.draw(painter, QPointF(TEXT_LEFT, top + layout.translation_top))
 
     def _overlays(self, state: RowPaint) -> list[QTextLayout.FormatRange]:
         style = self.style

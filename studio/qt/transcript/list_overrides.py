@@ -189,6 +189,7 @@ class ListOverrides(_Base):
         painter = QPainter(viewport)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = event.rect()
+        region = event.region()
         value = self.verticalScrollBar().value()
         width = viewport.width()
         if not self.rows:
@@ -197,7 +198,7 @@ class ListOverrides(_Base):
         for row in self.geometry_.span(value + rect.top(), value + rect.bottom() + 1):
             layout = self.layout_for(row)
             top = self.geometry_.top(row) - value
-            self.delegate_.paint(painter, layout, top, width, self.row_paint(row, layout, row == current))
+            self.delegate_.paint(painter, layout, top, width, self.row_paint(row, layout, row == current), region)
         painter.end()
         if self._repaint_from is not None:  # painting measured a row whose height was an estimate
             QTimer.singleShot(0, self, self._settle_later)  # (cancelled if the list goes first)

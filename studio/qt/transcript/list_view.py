@@ -68,6 +68,8 @@ class TranscriptList(ListOverrides, Interaction, QListView):
         self.playing: tuple[Row, tuple[int, int]] | None = None
         self._cache: OrderedDict[int, RowLayout] = OrderedDict()
         self._dirty: dict[int, Row] = {}
+        self._replaced: dict[int, RowLayout] = {}  # changed rows' layouts before the change (for their damage)
+        self._damaged: list[tuple[int, int]] = []  # (row, y in the row): repaint the row from there down
         self._repaint_from: int | None = None
         self._following = live
         self._programmatic = 0
@@ -148,6 +150,8 @@ class TranscriptList(ListOverrides, Interaction, QListView):
         self.geometry_.reset([self.delegate_.estimate(item, width) for item in self.rows])
         self._cache.clear()
         self._dirty.clear()
+        self._replaced.clear()
+        self._damaged.clear()
         self.matches.set_query(self.matches.query, self.matches.case, self.rows)
         self.playing = None
         self._settle(None if self.following else Anchor(self.rows[0] if self.rows else None, 0), repaint_from=0)
@@ -173,8 +177,11 @@ class TranscriptList(ListOverrides, Interaction, QListView):
             return cached
         layout = self.delegate_.layout(item, width)
         grew = self.geometry_.set(row, layout.height, True)
-        if grew:
+        replaced = self._replaced.pop(key, None)
+        if grew or (replaced is not None and (replaced.item is not item or replaced.width != width)):
             self._mark_from(row)
+        elif replaced is not None:
+            self._damage_part(row, replaced, layout)
         self._cache[key] = layout
         if len(self._cache) > CACHE_ROWS:
             self._cache.popitem(last=False)
@@ -182,6 +189,20 @@ class TranscriptList(ListOverrides, Interaction, QListView):
 
     def _mark_from(self, row: int) -> None:
         self._repaint_from = row if self._repaint_from is None else min(self._repaint_from, row)
+
+    def _damage_part(self, row: int, old: RowLayout, new: RowLayout) -> None:
+        """A row changed in place (same height): repaint it from its first part that is not the same as before
+        (the live edge: its last line or two), not from its top."""
+        parts = 0
+        for before, after in zip(old.parts, new.parts, strict=False):
+            if before.layout is not after.layout:
+                break
+            parts += 1
+        if parts == 0 or old.header != new.header or old.body_top != new.body_top:
+            self._damaged.append((row, 0))
+        else:
+            self._damaged.append((row, new.body_top + int(new.parts[parts].top) if parts < len(new.parts)
+                                  else new.height))
 
     def _settle(self, anchor: Anchor | None, repaint_from: int | None = None) -> None:
         if repaint_from is not None:
@@ -191,10 +212,13 @@ class TranscriptList(ListOverrides, Interaction, QListView):
             row = self.rows_model.row_of(item)
             if row < 0:
                 continue
-            self._cache.pop(id(item), None)
+            old = self._cache.pop(id(item), None)
             self.geometry_.mark(row)  # its old height is the estimate until it is measured
             self.matches.refresh(item)
-            self._mark_from(row)
+            if old is not None:
+                self._replaced[id(item)] = old  # measured again below: repainted where it changed
+            else:
+                self._mark_from(row)
             changed.append(row)
         self._dirty.clear()
         self._position(anchor)
@@ -202,6 +226,11 @@ class TranscriptList(ListOverrides, Interaction, QListView):
             if not self._measure_visible():
                 break
             self._position(anchor)
+        for key in list(self._replaced):  # changed but not measured again (off screen): as before
+            item = self._replaced.pop(key).item
+            row = self.rows_model.row_of(item)
+            if row >= 0:
+                self._mark_from(row)
         self._repaint()
         if any(not self.geometry_.is_exact(row) for row in changed):
             self._refine.start()  # rows off screen changed: measure them when idle
@@ -261,6 +290,14 @@ class TranscriptList(ListOverrides, Interaction, QListView):
                 self._mark_from(0)
         row = self._repaint_from
         self._repaint_from = None
+        damaged, self._damaged = self._damaged, []
+        value = self.verticalScrollBar().value()
+        for changed, offset in damaged:
+            if (row is None or changed < row) and changed < len(self.rows):
+                y = self.geometry_.top(changed) - value + offset
+                bottom = self.geometry_.top(changed) - value + self.geometry_.heights[changed]
+                if y < viewport.height() and bottom > 0 and bottom > y:
+                    viewport.update(QRect(0, max(0, y), viewport.width(), bottom - max(0, y)))
         if row is None or not self.rows:
             if row is not None:
                 viewport.update()

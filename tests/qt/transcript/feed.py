@@ -81,7 +81,7 @@ def word_point(view: TranscriptView, paragraph: Paragraph, token: int) -> QPoint
     row = view.model.row_of(paragraph)
     view.list.scrollTo(view.model.index_of(row))
     layout = view.list.layout_for(row)
-    assert layout.text is not None and layout.body is not None
+    assert layout.text is not None and layout.parts
     start, end = layout.text.span(token)
     left = view.list.delegate_.caret_rect(layout, start)
     right = view.list.delegate_.caret_rect(layout, end)

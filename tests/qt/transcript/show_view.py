@@ -1,4 +1,5 @@
-"""A transcript view in a window of its own, for the screenshot test: a two-speaker meeting in live mode.
+"""A transcript view in a window of its own, for the screenshot test: a two-speaker meeting in live mode, a
+German translation read under the sentences it translates.
 
 Run: python -m tests.qt.transcript.show_view --theme light|dark   (the window's title says which)
 """
@@ -23,8 +24,13 @@ def meeting(transcript: Transcript) -> None:
     end = turn(transcript, "Morning! Should we start with the release schedule? I have the dates from the team.",
                end + 0.6, "S2", low={"dates"})
     transcript.add_bookmark(end + 0.3, "Release dates")
+    began = end + 0.6
     end = turn(transcript, "Yes. The beta ships on the twelfth, and the final build two weeks later if testing "
-               "goes well.", end + 0.6, "S1", low={"twelfth"})
+               "goes well.", began, "S1", low={"twelfth"})
+    transcript.apply({"message": "AddTranslation", "language": "de", "results": [  # read under each sentence
+        {"content": "Ja.", "start_time": began, "end_time": began + 0.3},
+        {"content": "Die Beta erscheint am Zwölften, der fertige Build zwei Wochen später, wenn die Tests gut "
+                    "laufen.", "start_time": began + 0.4, "end_time": end}]})
     end = turn(transcript, "That works for support.", end + 0.6, "S2")
     transcript.speakers.rename("S1", "Alice")
     results, pend = say("And the release notes are", end + 0.6, "S1")
@@ -45,6 +51,7 @@ def main() -> int:
     view.setWindowTitle(TITLE.format(theme=args.theme))
     view.set_show_timestamps(True)
     view.set_low_confidence(0.6)
+    view.set_translation("de")
     meeting(transcript)
     view.resize(760, 420)
     view.show()

@@ -28,8 +28,7 @@ def partial_formats(view: object, paragraph: Paragraph) -> list[tuple[int, int, 
 
     assert isinstance(view, TranscriptView)
     layout = view.list.layout_for(view.model.row_of(paragraph))
-    assert layout.body is not None
-    return [(f.start, f.length, f.format.fontItalic()) for f in layout.body.formats()]
+    return [(f.start, f.length, f.format.fontItalic()) for f in layout.formats()]
 
 
 def test_partials_appear_lighter_and_are_replaced_in_place_then_settle(qtbot: QtBot, make_view: ViewFactory) -> None:
@@ -131,13 +130,12 @@ def test_low_confidence_words_are_underlined_above_the_threshold_setting(make_vi
     text = view.model.paragraph_index.text(second).text
     view.set_low_confidence(0.6)
     layout = view.list.layout_for(view.model.row_of(second))
-    assert layout.body is not None
-    dotted = [(f.start, f.length) for f in layout.body.formats()
+    dotted = [(f.start, f.length) for f in layout.formats()
               if f.format.underlineStyle() == QTextCharFormat.UnderlineStyle.DotLine]
     assert [text[s:s + n] for s, n in dotted] == ["schedule"]
     view.set_low_confidence(None)
     layout = view.list.layout_for(view.model.row_of(second))
-    assert layout.body is not None and not layout.body.formats()
+    assert layout.parts and not layout.formats()
 
 
 def test_reading_mode_shows_finals_only(make_view: ViewFactory) -> None:
@@ -180,9 +178,9 @@ def test_translations_go_under_their_paragraph(make_view: ViewFactory) -> None:
     view.flush()
     last = paragraphs(view)[-1]
     layout = view.list.layout_for(view.model.row_of(last))
-    assert layout.translation is not None and layout.translation.text() == "Noch etwas."
+    assert layout.translations() == ["Noch etwas."]
     plain = view.list.layout_for(view.model.row_of(paragraphs(view)[0]))
-    assert plain.translation is None
+    assert plain.translations() == []
     assert layout.height > plain.height  # the translation takes a line of its own
 
 
