@@ -14,7 +14,8 @@ it now, for tests). The cost of an update does not grow with the transcript's le
 
 - Rows: a paragraph per speaker turn headed by the speaker's name in their colour (``speaker_color``), the
   time in document mode; channels ("Me"/"Them") interleaved in time, each channel's partial words lighter at
-  its live edge, replaced in place; bookmarks as rows of their own; translations under their paragraph.
+  its live edge, replaced in place; bookmarks as rows of their own; translations under the sentence they
+  translate.
 - Click a name to rename the speaker everywhere; drag to select across paragraphs, Ctrl+C to copy; right-
   click for Copy / Speak this line / Play from here / Rename / Edit text / bookmarks.
 - Live mode follows the live edge; scrolling up pauses that and shows "Jump to live" (End goes back).
@@ -24,8 +25,10 @@ it now, for tests). The cost of an update does not grow with the transcript's le
   ``set_translation("de")``, ``set_follow_playback``, ``set_mode``, ``set_transcript`` (another document).
 
 The contract is /work/team/TRANSCRIPT_VIEW.md. Parts: ``studio.core.transcript.paragraphs`` (the Qt-free
-paragraph index), ``model`` (its Qt list model), ``list_view`` + ``interaction`` + ``delegate`` +
-``geometry`` (the incremental list), ``search``, ``selection``, ``menu``, ``editors``, ``commands``, ``style``.
+paragraph index), ``model`` (its Qt list model), ``list_view`` + ``list_overrides`` + ``interaction`` +
+``delegate`` + ``delegate_hits`` + ``text_parts`` + ``geometry`` (the incremental list), ``view_find``,
+``view_playback``, ``view_keys`` (parts of the view), ``search``, ``selection``, ``menu``, ``editors``,
+``commands``, ``style``. Tests: ``view.word_rect(paragraph, token)``, ``view.playing_token()``.
 """
 
 from __future__ import annotations

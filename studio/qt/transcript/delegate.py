@@ -130,6 +130,10 @@ class ParagraphDelegate(RowHits):
         self._measured_chars = 0
         self._measured_width = 0.0
 
+    def style_width(self, text: str) -> float:
+        """How wide ``text`` is in the words' font."""
+        return self._body_metrics.horizontalAdvance(text)
+
     @property
     def line_height(self) -> int:
         return math.ceil(self._body_metrics.height() + LEADING)

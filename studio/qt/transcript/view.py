@@ -277,6 +277,22 @@ class TranscriptView(FindMixin, PlaybackMixin, KeysMixin, QWidget):
         self.name_editor.open(paragraph.speaker, speaker.name or speaker.display, rect.translated(0, top),
                               self.list.delegate_.style.name)
 
+    def word_rect(self, paragraph: Paragraph, token: int) -> QRect:
+        """Where token ``token`` of ``paragraph`` is drawn, in the list viewport's coordinates (its first line if
+        it wraps; an empty rect when the paragraph is not shown). The row is laid out if it was not."""
+        row = self.model.row_of(paragraph)
+        text = self.model.paragraph_index.text(paragraph)
+        if row < 0 or not 0 <= token < len(text.tokens):
+            return QRect()
+        layout = self.list.layout_for(row)
+        start, end = text.span(token)
+        delegate = self.list.delegate_
+        left, right = delegate.caret_rect(layout, start), delegate.caret_rect(layout, end)
+        if right.y() != left.y() or right.x() < left.x():  # wrapped: to the end of its first line
+            right = left.adjusted(delegate.style_width(text.tokens[token].text), 0, 0, 0)
+        top = self.list.geometry_.top(row) - self.list.verticalScrollBar().value()
+        return QRect(int(left.x()), top + int(left.y()), max(1, int(right.x() - left.x())), int(left.height()))
+
     def edit_paragraph(self, paragraph: Paragraph) -> None:
         """Open the editor over ``paragraph``'s words (document mode)."""
         if self.mode != "document" or paragraph.is_live:

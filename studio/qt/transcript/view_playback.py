@@ -11,7 +11,8 @@ import operator
 import time
 from typing import TYPE_CHECKING
 
-from studio.core.transcript.paragraphs import Row
+from studio.core.transcript.paragraphs import Paragraph, Row
+from studio.core.transcript.tokens import Token
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -56,6 +57,17 @@ class PlaybackMixin(_Base):
         self.list.update_row(item if playing else None)
         if playing is not None and self._follow_playback and time.monotonic() - self._user_scrolled > FOLLOW_PAUSE:
             self._reveal(playing[0], playing[1][0])
+
+    def playing_token(self) -> Token | None:
+        """The word lit as being played (None: none)."""
+        if self.list.playing is None:
+            return None
+        item, (start, _end) = self.list.playing
+        if not isinstance(item, Paragraph):
+            return None
+        text = self.model.paragraph_index.text(item)
+        index = text.token_at(start)
+        return text.tokens[index] if index is not None else None
 
     def set_follow_playback(self, follow: bool) -> None:
         self._follow_playback = follow

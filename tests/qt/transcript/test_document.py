@@ -65,6 +65,14 @@ def test_the_word_being_played_is_highlighted_and_followed(qtbot: QtBot, make_vi
     assert view.list.playing is not None and view.list.playing[0] is target
     start, end = view.list.playing[1]
     assert view.model.paragraph_index.text(target).text[start:end] == "has"
+    playing = view.playing_token()
+    assert playing is not None and playing.text == "has" and playing is tokens[2]
+    word = view.word_rect(target, 2)  # where "has" is drawn: a click there plays it again
+    assert view.list.viewport().rect().contains(word.center())
+    seeks: list[float] = []
+    view.seek_requested.connect(seeks.append)
+    qtbot.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=word.center())
+    assert seeks == [tokens[2].start]
     rect = view.list.visualRect(view.model.index_of(view.model.row_of(target)))
     assert 0 <= rect.top() < view.list.viewport().height()  # followed: on screen
     view.set_follow_playback(False)
@@ -74,7 +82,7 @@ def test_the_word_being_played_is_highlighted_and_followed(qtbot: QtBot, make_vi
     start, end = view.list.playing[1]
     assert view.model.paragraph_index.text(target).text[start:end] == "words"
     view.set_playback_time(None)
-    assert view.list.playing is None
+    assert view.list.playing is None and view.playing_token() is None
 
 
 def test_an_edit_keeps_the_timing_reaches_the_srt_and_undoes(qtbot: QtBot, make_view: ViewFactory) -> None:
