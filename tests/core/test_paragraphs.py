@@ -244,6 +244,25 @@ def test_an_edit_changes_one_paragraph_and_keeps_later_ones_in_step() -> None:
     assert index.finals(first)[0].start == 0.0  # the words keep their timing
 
 
+def test_an_edit_that_empties_a_paragraph_deletes_it_and_undo_brings_it_back() -> None:
+    t = Transcript()
+    index, mirror = feed(t)
+    t.apply(final(sentence("Hello there.", 0.0, "S1") + sentence("Hi you.", 1.0, "S2")
+                  + sentence("Bye now.", 2.0, "S1"), 0, 3))
+    mirror.sync()
+    middle = index.rows[1]
+    assert isinstance(middle, Paragraph)
+    segment = index.segment(middle)
+    t.edit(segment, "")
+    mirror.sync()
+    assert texts(index) == [("S1", "Hello there. Bye now.")]  # the neighbours join, as if never apart
+    t.replace_finals(segment.channel, segment.first, segment.first, segment.tokens)  # undo
+    mirror.sync()
+    assert texts(index) == [("S1", "Hello there."), ("S2", "Hi you."), ("S1", "Bye now.")]
+    assert [r.start for r in index.rows] == [0.0, 1.0, 2.0]  # each row at its first word's time
+    assert texts(ParagraphIndex(t)) == texts(index)
+
+
 def test_paragraph_at_finds_the_words_being_played() -> None:
     t = Transcript()
     index, _ = feed(t)
@@ -325,7 +344,7 @@ def test_offsets_match_render() -> None:
 
 # -- the op log against random traffic -----------------------------------------------------------------------
 
-step = st.tuples(st.sampled_from(["final", "partial", "bookmark", "edit"]),
+step = st.tuples(st.sampled_from(["final", "partial", "bookmark", "edit", "delete", "undo"]),
                  st.sampled_from([None, "Me", "Them"]), st.sampled_from(["S1", "S2"]),
                  st.integers(1, 4), st.floats(0.0, 5.0))
 
@@ -354,6 +373,7 @@ def test_random_traffic_replays_exactly_and_covers_every_final(steps: list[tuple
     index, mirror = feed(t)
     clock = {None: 0.0, "Me": 0.0, "Them": 0.0}
     multichannel = any(channel is not None for _, channel, *_ in steps)
+    deleted: list[tuple[str | None, int, tuple[Any, ...]]] = []
     for kind, channel, speaker, count, gap in steps:
         if multichannel and channel is None:
             channel = "Me"
@@ -374,6 +394,16 @@ def test_random_traffic_replays_exactly_and_covers_every_final(steps: list[tuple
             if paragraphs:
                 target = paragraphs[count % len(paragraphs)]
                 t.edit(index.segment(target), " ".join(["edited"] * count) + ".")
+        elif kind == "delete":  # an edit that empties a paragraph, kept to be undone
+            paragraphs = [r for r in index.rows if isinstance(r, Paragraph) and not r.is_live]
+            if paragraphs:
+                segment = index.segment(paragraphs[count % len(paragraphs)])
+                t.edit(segment, "")
+                deleted.append((segment.channel, segment.first, segment.tokens))
+        elif kind == "undo" and deleted:
+            where, first, tokens = deleted.pop()
+            t.replace_finals(where, first, first, tokens)
+            deleted.clear()  # older deletions' places are stale now
         mirror.sync()
         coverage_ok(index, t)
     if not multichannel:  # one channel: the incremental result is what a rebuild gives

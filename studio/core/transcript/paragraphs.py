@@ -69,9 +69,18 @@ from studio.core.transcript.rows import (
     render_offsets,
 )
 from studio.core.transcript.segments import Segment
-from studio.core.transcript.speakers import SpeakerRenamed
+from studio.core.transcript.speakers import SpeakerRenamed, speaker_key
 from studio.core.transcript.tokens import render
-from studio.core.transcript.turns import LONG_WORDS, MAX_WORDS, NEIGHBOURS, PAUSE, TURN_GAP, TurnRows, stream
+from studio.core.transcript.turns import (
+    LONG_WORDS,
+    MAX_WORDS,
+    NEIGHBOURS,
+    PAUSE,
+    TURN_GAP,
+    ChannelRows,
+    TurnRows,
+    stream,
+)
 
 __all__ = ["BOOKMARK_RANK", "LONG_WORDS", "MAX_WORDS", "PAUSE", "TURN_GAP", "BookmarkRow", "Changed", "Inserted", "Op",
            "Paragraph", "ParagraphIndex", "ParagraphText", "Removed", "Renamed", "Reset", "Row", "RowKey",
@@ -237,16 +246,56 @@ class ParagraphIndex(TurnRows):
             later.stop += delta
         state.count += delta
         target.stop = stop
-        if target.stop <= target.first:
+        if target.stop <= target.first:  # its words were deleted: the row goes, its neighbours may join
             self._remove(target)
             del paragraphs[i]
             if state.tail is target:
                 state.tail = None
+            if 0 < i < len(paragraphs):
+                self._merge_at(change.channel, paragraphs[i].start)
+            self._set_partial(change.channel, tuple(self.transcript.track(change.channel).partial))
             return
         target.generation += 1  # its words changed: render them again
         self._recount(target)
+        self._rekey(target)
         self._changed(target)
         self._fix_continued_around(target)
+        if self._resplit(state, change.channel, i) and state.paragraphs[-1] is not target:
+            self._set_partial(change.channel, tuple(self.transcript.track(change.channel).partial))
+
+    def _rekey(self, paragraph: Paragraph) -> None:
+        """An edit moved the paragraph's first word in time (words restored before it): its row moves there."""
+        first = self.transcript.track(paragraph.channel).finals[paragraph.first]
+        if first.start != paragraph.start:
+            self._remove(paragraph)
+            paragraph.key = (first.start, paragraph.key[1], next(self._sequence))
+            self._insert(paragraph)
+
+    def _resplit(self, state: ChannelRows, channel: str | None, k: int) -> bool:
+        """Cut paragraph ``k`` where its words change speaker or pause (an undo restored another speaker's
+        words into it); whether it was cut."""
+        paragraph = state.paragraphs[k]
+        finals = self.transcript.track(channel).finals
+        cut = False
+        c = paragraph.first + 1
+        while c < paragraph.stop:
+            token = finals[c]
+            if (token.is_punctuation or speaker_key(token) == paragraph.speaker) \
+                    and token.start - finals[c - 1].end <= self.pause:
+                c += 1
+                continue
+            stop = paragraph.stop
+            paragraph.stop = c
+            paragraph.generation += 1
+            self._recount(paragraph)
+            self._changed(paragraph)
+            rest = self._new(channel, state, token, c, stop)
+            self._recount(rest)
+            k += 1
+            state.paragraphs.insert(k, rest)
+            paragraph, cut = rest, True
+            c += 1
+        return cut
 
     # -- bookmarks -------------------------------------------------------------------------------------------
     def _bookmark_key(self, bookmark: Bookmark) -> RowKey:

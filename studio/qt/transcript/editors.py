@@ -104,7 +104,7 @@ class ParagraphEditor(QPlainTextEdit):
         self.hide()
         text = " ".join(self.toPlainText().split())
         paragraph, self.paragraph = self.paragraph, None
-        if accept and paragraph is not None and text and text != self._original:
+        if accept and paragraph is not None and text != self._original:  # "" deletes the words (undoable)
             self.edited.emit(paragraph, text)
         self.finished.emit()
 

@@ -115,6 +115,29 @@ def test_an_edit_keeps_the_timing_reaches_the_srt_and_undoes(qtbot: QtBot, make_
     assert view.undo_stack.count() == 1 and view.undo_stack.undoText().startswith("Edit")
 
 
+def test_an_edit_that_empties_a_paragraph_deletes_its_words_and_undo_brings_them_back(qtbot: QtBot,
+                                                                                      make_view: ViewFactory) -> None:
+    t = document()
+    view = make_view(t, mode="document")
+    before = shown(view)
+    second = paragraphs(view)[1]
+    qtbot.mouseDClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=word_point(view, second, 1))
+    editor = view.paragraph_editor
+    assert editor.isVisible()
+    editor.selectAll()
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    view.flush()
+    assert shown(view) == [before[0], before[2]]  # gone (Speaker 1 paused longer than a paragraph's pause)
+    assert "release schedule" not in export(t, "txt").decode()
+    assert view.undo_stack.undoText().startswith("Delete “Morning!")
+    view.list.setFocus()
+    qtbot.keyClick(view.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    view.flush()
+    assert shown(view) == before
+    assert "release schedule" in export(t, "txt").decode()
+
+
 def test_f2_edits_the_current_paragraph_and_escape_cancels(qtbot: QtBot, make_view: ViewFactory) -> None:
     t = document()
     view = make_view(t, mode="document")
