@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 if TYPE_CHECKING:
-    from studio.local.batch import Job
+    from studio.local.batch_jobs import Job
     from studio.local.server import LocalServer
 
 log = logging.getLogger(__name__)
