@@ -50,7 +50,8 @@ class RowHits:
             return Hit("none", offset)
         part, line = found
         left = x - TEXT_LEFT
-        if left < line.x() or left > line.x() + line.naturalTextWidth():
+        drawn = line.naturalTextRect()  # where the words are, alignment included (right-aligned: right-to-left)
+        if left < drawn.left() or left > drawn.right():
             return Hit("none", offset)
         on = part.start + line.xToCursor(left, QTextLine.CursorPosition.CursorOnCharacter)
         token = layout.text.token_at(on)

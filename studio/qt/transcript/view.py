@@ -287,11 +287,14 @@ class TranscriptView(FindMixin, PlaybackMixin, KeysMixin, QWidget):
         layout = self.list.layout_for(row)
         start, end = text.span(token)
         delegate = self.list.delegate_
-        left, right = delegate.caret_rect(layout, start), delegate.caret_rect(layout, end)
-        if right.y() != left.y() or right.x() < left.x():  # wrapped: to the end of its first line
-            right = left.adjusted(delegate.style_width(text.tokens[token].text), 0, 0, 0)
+        begin, finish = delegate.caret_rect(layout, start), delegate.caret_rect(layout, end)
+        if finish.y() == begin.y():
+            x0, x1 = sorted((begin.x(), finish.x()))  # right to left, the word ends on its left
+        else:  # wrapped: its first line, from where it begins to the line's end
+            width = delegate.style_width(text.tokens[token].text)
+            x0, x1 = (begin.x() - width, begin.x()) if delegate.rtl else (begin.x(), begin.x() + width)
         top = self.list.geometry_.top(row) - self.list.verticalScrollBar().value()
-        return QRect(int(left.x()), top + int(left.y()), max(1, int(right.x() - left.x())), int(left.height()))
+        return QRect(int(x0), top + int(begin.y()), max(1, int(x1 - x0)), int(begin.height()))
 
     def edit_paragraph(self, paragraph: Paragraph) -> None:
         """Open the editor over ``paragraph``'s words (document mode)."""

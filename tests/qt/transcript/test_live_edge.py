@@ -119,3 +119,44 @@ def test_translations_are_read_under_the_sentence_they_translate(make_view: View
     view.set_translation(None)
     layout = view.list.layout_for(view.model.row_of(paragraphs(view)[0]))
     assert layout.translations() == [] and len(layout.parts) == 1
+
+
+HEBREW = ("שלום לכולם, תודה שהצטרפתם לפגישה השבועית. נתחיל בלוח הזמנים של הגרסה הבאה, "
+          "ואחר כך נדבר על הבדיקות ועל התמיכה בלקוחות.")
+
+
+def test_a_right_to_left_transcript_reads_right_to_left_and_its_words_are_hit(qtbot: QtBot,
+                                                                               make_view: ViewFactory) -> None:
+    from PySide6.QtCore import Qt
+
+    t = Transcript("he")
+    t.apply({"message": "RecognitionStarted", "language_pack_info": {"writing_direction": "right-to-left",
+                                                                     "word_delimiter": " "}})
+    view = make_view(t, size=(420, 500))
+    view.set_mode("document")
+    results, _ = say(" ".join([HEBREW] * 3), 0.5, "S1", step=0.3)
+    done = 0
+    for n in range(4, len(results), 4):  # it grows as live captions do: kept lines must wrap as a whole layout
+        t.apply(final(results[done:n], results[done]["start_time"], results[n - 1]["end_time"]))
+        done = n
+        view.flush()
+        row = view.model.row_of(paragraphs(view)[0])
+        assert lines(view.list.layout_for(row)) == lines(fresh(view, row))
+    layout = view.list.layout_for(row)
+    assert layout.text is not None and len(layout.text_parts()) >= 2
+    for part in layout.text_parts():
+        option = part.layout.textOption()
+        assert option.textDirection() == Qt.LayoutDirection.RightToLeft
+        assert option.alignment() & Qt.AlignmentFlag.AlignRight
+    first = part.layout.lineAt(0)
+    assert first.x() + first.naturalTextWidth() > view.list.viewport().width() * 0.6  # starts at the right edge
+    # a click on a word of each part finds that word (visual order is right to left)
+    seeks: list[float] = []
+    view.seek_requested.connect(seeks.append)
+    tokens = layout.text.tokens
+    for part in layout.text_parts():
+        token = next(i for i, tok in enumerate(tokens) if tok.kind == "word" and layout.text.starts[i] >= part.start)
+        rect = view.word_rect(paragraphs(view)[0], token)
+        assert not rect.isEmpty()
+        qtbot.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert seeks[-1] == tokens[token].start, (part.start, tokens[token].text)
