@@ -1,8 +1,9 @@
 """Search: the matches in every paragraph (kept current as paragraphs change), and the find bar.
 
 ``Matches`` scans each paragraph's text once per query and again only when that paragraph changes, so a live
-transcript keeps its match count current at the cost of the rows that changed. The current match is a row and
-a position in it; next/previous walk the rows from it (wrapping around).
+transcript keeps its match count ("3 of 41") current at the cost of the rows that changed: the total is kept up
+as rows change, and the current match's number is counted again only when matches before it changed. The
+current match is a row and a position in it; next/previous walk the rows from it (wrapping around).
 """
 
 from __future__ import annotations
@@ -25,9 +26,25 @@ class Matches:
         self.query = ""
         self.case = False
         self._pattern: re.Pattern[str] | None = None
-        self._hits: dict[int, tuple[int, list[tuple[int, int]]]] = {}  # id(row) -> (revision, spans)
+        self._hits: dict[int, tuple[int, list[tuple[int, int]], Row]] = {}  # id(row) -> (revision, spans, row)
         self.total = 0
-        self.current: tuple[Row, int] | None = None  # a row and the number of the match in it
+        self._current: tuple[Row, int] | None = None  # a row and the number of the match in it
+        self._before: int | None = None  # matches in the rows before the current one (None: count again)
+
+    @property
+    def current(self) -> tuple[Row, int] | None:
+        return self._current
+
+    @current.setter
+    def current(self, value: tuple[Row, int] | None) -> None:
+        if value is None or self._current is None or value[0] is not self._current[0]:
+            self._before = None
+        self._current = value
+
+    def _touched(self, item: Row) -> None:
+        """``item``'s matches changed: the current match's number changes only if it is before it."""
+        if self._current is not None and self._before is not None and item.key < self._current[0].key:
+            self._before = None
 
     def set_query(self, query: str, case: bool, rows: Sequence[Row]) -> None:
         self.query, self.case = query, case
@@ -51,9 +68,11 @@ class Matches:
         if old is not None and old[0] == item.revision:
             return
         spans = [m.span() for m in self._pattern.finditer(self.index.text(item).text)]
-        self.total += len(spans) - (len(old[1]) if old else 0)
+        if len(spans) != (len(old[1]) if old else 0):
+            self.total += len(spans) - (len(old[1]) if old else 0)
+            self._touched(item)
         if spans:
-            self._hits[id(item)] = (item.revision, spans)
+            self._hits[id(item)] = (item.revision, spans, item)
         else:
             self._hits.pop(id(item), None)
         if self.current is not None and self.current[0] is item and self.current[1] >= len(spans):
@@ -63,6 +82,7 @@ class Matches:
         old = self._hits.pop(id(item), None)
         if old is not None:
             self.total -= len(old[1])
+            self._touched(item)
         if self.current is not None and self.current[0] is item:
             self.current = None
 
@@ -100,17 +120,17 @@ class Matches:
         self.current = None
         return None
 
-    def ordinal(self, rows: Sequence[Row]) -> int:
-        """The current match's number (1-based; 0 when there is none)."""
-        if self.current is None:
+    def ordinal(self, rows: Sequence[Row] = ()) -> int:
+        """The current match's number (1-based; 0 when there is none). Kept from call to call: counted again
+        (over the rows that have matches, not every row) only after matches before the current one changed,
+        so new words at the live edge cost nothing here."""
+        if self._current is None:
             return 0
-        item, number = self.current
-        before = 0
-        for other in rows:
-            if other is item:
-                return before + number + 1
-            before += len(self.hits(other))
-        return 0
+        item, number = self._current
+        if self._before is None:
+            key = item.key
+            self._before = sum(len(spans) for _rev, spans, other in self._hits.values() if other.key < key)
+        return self._before + number + 1
 
 
 def _row_of(rows: Sequence[Row], item: Row, near: int) -> int:

@@ -110,3 +110,44 @@ def test_the_selection_survives_new_paragraphs(make_view: ViewFactory) -> None:
     turn(t, "Something new arrives.", 40.0, "S2")
     view.flush()
     assert view.selected_text() == selected  # new rows are outside it
+
+
+def brute_ordinal(view: object) -> int:
+    from studio.qt.transcript import TranscriptView
+
+    assert isinstance(view, TranscriptView)
+    matches = view.list.matches
+    assert matches.current is not None
+    item, number = matches.current
+    before = 0
+    for row in view.list.rows:
+        if row is item:
+            return before + number + 1
+        before += len(matches.hits(row))
+    raise AssertionError("the current match is not shown")
+
+
+def test_the_match_number_follows_changes_before_it_and_not_the_live_edge(make_view: ViewFactory) -> None:
+    t = Transcript()
+    at = 0.5
+    for i in range(12):
+        at = turn(t, f"Item {i} is ready.", at + 0.5, "S1" if i % 2 else "S2")
+    view = make_view(t, mode="document")
+    view.show_find()
+    assert view.search("ready") == 12
+    for _ in range(5):
+        view.find_next()
+    assert view.list.matches.ordinal() == brute_ordinal(view) == 6
+    turn(t, "Also ready, and ready again.", at + 4.0, "S1")  # new words after the current match
+    view.flush()
+    assert view.match_count == 14 and view.list.matches.ordinal() == 6
+    assert view.find_bar.count.text() == "6 of 14"
+    earlier = paragraphs(view)[1]
+    view.edit_words(earlier, "Item 1 is ready, really ready.")  # one more match before the current one
+    assert view.match_count == 15 and view.list.matches.ordinal() == brute_ordinal(view) == 7
+    view.edit_words(paragraphs(view)[0], "")  # a paragraph with a match before it deleted
+    assert view.match_count == 14 and view.list.matches.ordinal() == brute_ordinal(view) == 6
+    assert view.find_bar.count.text() == "6 of 14"
+    view.undo_stack.undo()
+    view.flush()
+    assert view.list.matches.ordinal() == brute_ordinal(view) == 7
