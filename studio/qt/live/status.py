@@ -83,7 +83,7 @@ class SessionStatus(QWidget):
                 text += f" — waiting for the {' and '.join(waiting)}"
         self.status.setText(text)
         set_role(self.status, "OkText" if state is SessionState.RUNNING else "SectionHint")
-        if self._detail_until and time.monotonic() > self._detail_until:
+        if self._detail_until and (time.monotonic() > self._detail_until or not state.active):
             self._detail_until = 0.0
             self.show_recording()
 
@@ -101,6 +101,8 @@ class SessionStatus(QWidget):
             self._detail_until = time.monotonic() + RECONNECTED_SECONDS
         elif isinstance(event, RecordingChanged):
             self.recording = event
+            if event.state != "recording":
+                self._detail_until = 0.0  # saved, or stopped early: that matters more than "Reconnected"
             if not self._detail_until:
                 self.show_recording()
 
