@@ -48,7 +48,8 @@ The session (``session``)
     (the recorder's hook); ``session.events.subscribe(listener)`` every event as it is put, on the loop.
     Reconnecting (issue 12, ``reconnect``): a connection that drops for a reason a retry can fix puts the
     session in ``RECONNECTING`` while capture goes on; it reconnects with backoff, sends first the audio whose
-    words were not final, and shifts the new connection's times (``session.time_offset(label)``);
+    words were not final (and the 2 s before it), shifts the new connection's times
+    (``session.time_offset(label)``) and drops what it says about audio already final;
     ``session.reconnects``, ``session.buffered_seconds()``, ``session.dropped_seconds``.
 
 Recording and recovery (issue 12; the contract is ``/work/team/LIBRARY_API.md``)

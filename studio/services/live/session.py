@@ -17,8 +17,10 @@ See ``studio.services.live`` for the public API. Inside:
   every frame until the service's finals cover it. A connection that fails in a way a retry can fix
   (``reconnect.retryable``) puts the session in ``RECONNECTING`` — capture goes on, the pump keeps filling
   the buffer — and a new session is started with backoff (``Reconnecting`` event before each attempt); the
-  frames whose words were not final yet are sent to it first, and its times are shifted by where it starts
-  (``Timeline``), so the transcript goes on without a gap or a repeat (``Reconnected``). A drop while
+  frames whose words were not final yet are sent to it first, with the two seconds before them (so it hears
+  a word the last final cut in two whole), its times are shifted by where it starts, and what it says about
+  audio already final is dropped by time (``Timeline``), so the transcript goes on without a gap or a repeat
+  (``Reconnected``). A drop while
   stopping reconnects too, so the last words still arrive. Stop while reconnecting ends at once, saying how
   much audio was not transcribed live (it is in the recording).
 """

@@ -17,13 +17,20 @@ from studio.api.errors import (
     close_code_error,
     realtime_error,
 )
-from studio.services.live.reconnect import ReplayBuffer, Timeline, drop_settled, retryable, shift_times
+from studio.services.live.reconnect import (
+    HeardWord,
+    ReplayBuffer,
+    Timeline,
+    drop_settled,
+    retryable,
+    shift_times,
+)
 
 FRAME = b"\x00\x00" * 320
 
 
 def test_frames_are_kept_until_their_words_are_final_and_rewound_in_capture_order() -> None:
-    buffer = ReplayBuffer(("Me", "Them"), 16000)
+    buffer = ReplayBuffer(("Me", "Them"), 16000, context=0.0)
     for index in range(5):
         for label in ("Me", "Them"):
             buffer.append(label, FRAME, index * 320)
@@ -40,8 +47,25 @@ def test_frames_are_kept_until_their_words_are_final_and_rewound_in_capture_orde
                      ("Me", 1280), ("Them", 1280)]
 
 
+def test_a_new_connection_also_hears_the_context_before_the_last_final_again() -> None:
+    buffer = ReplayBuffer(("Me",), 16000, context=0.04)  # two frames of context
+    for index in range(6):
+        buffer.append("Me", FRAME, index * 320)
+    for _ in range(6):
+        buffer.pop()
+    buffer.settle("Me", 4 * 320)  # final up to frame 4: frames 0 and 1 go, 2 and 3 stay as context
+    assert buffer.unsettled_seconds() == pytest.approx(0.04)  # what is not final: frames 4 and 5
+    assert buffer.resend_seconds() == pytest.approx(0.08)  # what a new connection is sent again
+    assert buffer.rewind() == {"Me": 2 * 320}
+    order = []
+    while (frame := buffer.pop()) is not None:
+        order.append(frame.sample // 320)
+    assert order == [2, 3, 4, 5]
+    assert buffer.rewind() == {"Me": 2 * 320}  # still kept for another drop
+
+
 def test_the_bound_drops_sent_frames_first_then_counts_unsent_ones() -> None:
-    buffer = ReplayBuffer(("Me",), 16000, seconds=0.1)  # 5 frames
+    buffer = ReplayBuffer(("Me",), 16000, seconds=0.1, context=0.0)  # 5 frames
     for index in range(5):
         buffer.append("Me", FRAME, index * 320)
     for _ in range(2):
@@ -81,6 +105,44 @@ def test_a_new_connection_is_shifted_to_where_it_started_and_words_already_final
                                      "metadata": {"start_time": 0.5, "end_time": 0.5}})
     shifted, _ = timeline.adjust(marker)
     assert shifted.end_time == pytest.approx(1.88)
+
+
+def punctuation(mark: str, at: float) -> dict[str, Any]:
+    return {"type": "punctuation", "start_time": at, "end_time": at, "attaches_to": "previous", "is_eos": True,
+            "alternatives": [{"content": mark, "confidence": 1.0}]}
+
+
+def word(content: str, start: float, end: float) -> dict[str, Any]:
+    return {"type": "word", "start_time": start, "end_time": end,
+            "alternatives": [{"content": content, "confidence": 1.0}]}
+
+
+def contents(raw: dict[str, Any]) -> list[tuple[str, float]]:
+    return [(r["alternatives"][0]["content"], r["start_time"]) for r in raw["results"]]
+
+
+def test_what_a_new_connection_hears_again_is_dropped_by_time_and_a_word_across_the_seam_once() -> None:
+    tail = (HeardWord(9.0, 9.5, "for"), HeardWord(9.78, 11.18, "tomorrow"))
+    raw: dict[str, Any] = {"message": "AddTranscript", "metadata": {"start_time": 9.2, "end_time": 13.0},
+                           "results": [word("for", 9.2, 9.5), punctuation(",", 9.5),  # ends in final time
+                                       word("tomorrow", 10.9, 12.3),  # mostly after it, but the same old word
+                                       word("morning", 12.3, 12.9), punctuation(".", 12.9)]}
+    out = drop_settled(raw, 11.18, tail)
+    assert contents(out) == [("morning", 12.3), (".", 12.9)]
+    assert out["metadata"]["transcript"].strip() == "morning."
+    # Mostly before the end of the last final word: dropped, whatever it says; a word that only begins in
+    # final time is kept, from where the final time ends (times stay in order).
+    raw["results"] = [word("borrow", 10.5, 11.5), word("again", 11.0, 11.8)]
+    assert contents(drop_settled(raw, 11.18, tail)) == [("again", 11.18)]
+    # A word said twice: the second is its own slot after the final time, and stays.
+    raw["results"] = [word("tomorrow", 11.2, 12.0)]
+    assert contents(drop_settled(raw, 11.18, tail)) == [("tomorrow", 11.2)]
+    # An entity is compared by its written form.
+    entity = {"type": "entity", "start_time": 10.0, "end_time": 11.6,
+              "written_form": [{"type": "word", "start_time": 10.0, "end_time": 11.6,
+                                "alternatives": [{"content": "Tomorrow", "confidence": 1.0}]}]}
+    raw["results"] = [entity]
+    assert drop_settled(raw, 11.18, tail)["results"] == []
 
 
 def test_shift_times_moves_every_time_entities_included() -> None:
