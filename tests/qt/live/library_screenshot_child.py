@@ -4,7 +4,8 @@ With ``--record`` it first records three real sessions through its Live page on 
 from the shared recordings played by file-backed sources faster than real time: a conversation on
 "Microphone + system audio" (named, with a speaker renamed, as a user would), a talk on the microphone and a
 phone call on system audio. Then it shows Recorded sessions with the conversation open, plays it from a word
-and pauses there (the word lit), and prints ``ready``; ``quit`` on standard input closes it.
+and pauses there (the word lit), and prints ``ready x y width height`` (the transcript's place in the window);
+``quit`` on standard input closes it.
 
 If the studio offers interrupted sessions at start-up, it prints ``offer`` once the offer is on screen and
 waits for ``later`` on standard input (the test takes its screenshot meanwhile), then chooses Later.
@@ -27,9 +28,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtMultimedia import QMediaPlayer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from studio.app import Studio
 from studio.audio.clock import ScaledClock
@@ -133,6 +134,11 @@ def main() -> int:
             key, name = (str(part) for part in rename)
             library.rename_speaker(recorder.session_id, key, name)
 
+    def say_ready(view: QWidget) -> None:
+        """``ready x y width height``: where the transcript is in the window (the test looks for its words)."""
+        at = view.mapTo(window, QPoint(0, 0))
+        print(f"ready {at.x()} {at.y()} {view.width()} {view.height()}", flush=True)
+
     def step() -> None:
         if state["step"] in ("look", "offered"):
             look_for_offer()
@@ -169,7 +175,7 @@ def main() -> int:
             if lib.reader.media.position >= 20.2:
                 lib.reader.media.pause()
                 state["step"] = "shown"
-                QTimer.singleShot(600, lambda: print("ready", flush=True))
+                QTimer.singleShot(600, lambda: say_ready(lib.reader.view))
         if "quit" in commands and not state["quitting"]:
             state["quitting"] = True
             window.close()

@@ -71,7 +71,9 @@ def test_screenshots_of_the_sessions_library_with_a_session_open(tmp_path: Path,
                 child.stdin.write("later\n")
                 child.stdin.flush()
 
-                assert lines.next(240) == "ready", log.read_text()[-3000:]
+                ready = lines.next(240) or ""
+                assert ready.startswith("ready "), log.read_text()[-3000:]
+                left, top, width, height = (int(n) for n in ready.split()[1:])
                 window = x.viewable_window(APP_NAME)
                 assert window is not None
                 shot = x.screenshot(window)
@@ -81,6 +83,9 @@ def test_screenshots_of_the_sessions_library_with_a_session_open(tmp_path: Path,
                 assert rgb(colors.accent) in seen  # the chosen session's row
                 assert rgb(speaker_color(0, colors).name()) in seen and rgb(speaker_color(1, colors).name()) in seen
                 assert len(np.unique(shot.reshape(-1, 3), axis=0)) > 200  # text, not empty boxes
+                words = shot[top:top + height, left:left + width].reshape(-1, 3)
+                drawn = {tuple(int(c) for c in px) for px in words}
+                assert rgb(colors.text) in drawn and rgb(colors.base) in drawn  # the transcript's words are drawn
                 assert child.stdin is not None
                 child.stdin.write("quit\n")
                 child.stdin.flush()
