@@ -145,7 +145,7 @@ class QueueView(QWidget):
         self.table.customContextMenuRequested.connect(
             lambda point: self.menu_requested.emit(self.table.viewport().mapToGlobal(point)))
         self.table.doubleClicked.connect(self._double_clicked)
-        delegate = ProgressDelegate(self.table)
+        delegate = ProgressDelegate(colors, self.table)
         self.table.setItemDelegateForColumn(Column.UPLOAD, delegate)
         self.table.setItemDelegateForColumn(Column.PROCESSING, delegate)
         header = self.table.horizontalHeader()

@@ -2,7 +2,9 @@
 files), waiting on a rate limit, uploading, processing and queued; then the results viewer of one job.
 
 Run by tests/qt/batch/test_screenshots.py with DISPLAY set. Prints ``queue ready`` once the queue is mixed;
-on ``viewer`` from standard input it opens a result and prints ``viewer ready``; on ``quit`` it closes.
+on ``viewer`` from standard input it opens a result and prints ``viewer ready``; on ``theme dark`` (or
+``theme light``) it switches the studio's theme as View → Theme does and prints ``theme ready``; on ``quit`` it
+closes.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from studio.app import Studio
 from studio.core.jobs import Job, JobSettings, JobState
+from studio.core.settings import Theme
 from studio.local.faults import HttpFault
 from studio.local.scripted import ScriptedRecognizer
 from studio.local.server import ServerConfig
@@ -156,6 +159,9 @@ def main() -> int:
                 QTimer.singleShot(1200, paused)
 
             shown()
+        elif line.startswith("theme "):
+            studio.state.save_settings(studio.state.settings.replace(theme=Theme(line.split()[1])))
+            QTimer.singleShot(500, lambda: print("theme ready", flush=True))
         elif line in ("quit", ""):
             studio.window.close()
 

@@ -30,8 +30,13 @@ def shoot(x: XServer, name: str) -> np.ndarray:
     return shot
 
 
+def brightness(shot: np.ndarray) -> float:
+    """The mean grey level of a screenshot (0-255): a dark theme is well under the middle, a light one over."""
+    return float(shot.mean())
+
+
 @pytest.mark.usefixtures("desktop")
-def test_screenshots_of_the_batch_page_and_the_results_viewer(tmp_path: Path) -> None:
+def test_screenshots_of_the_batch_page_and_the_results_viewer_in_both_themes(tmp_path: Path) -> None:
     screen = os.environ["STUDIO_XVFB_DISPLAY"]
     env = {k: v for k, v in os.environ.items() if k != "WAYLAND_DISPLAY"}
     env.update(DISPLAY=screen, QT_QPA_PLATFORM="xcb", STUDIO_HOME=str(tmp_path / "home"),
@@ -41,14 +46,26 @@ def test_screenshots_of_the_batch_page_and_the_results_viewer(tmp_path: Path) ->
     assert child.stdin is not None
     lines = Lines(child)
     x = XServer(screen)
+
+    def say(command: str, answer: str) -> None:
+        assert child.stdin is not None
+        child.stdin.write(command + "\n")
+        child.stdin.flush()
+        assert lines.next(60) == answer
+
     try:
         assert lines.next(120) == "queue ready"
         queue = shoot(x, "batch-queue-xvfb.png")
         assert queue.shape[0] >= 700 and queue.shape[1] >= 1200
-        child.stdin.write("viewer\n")
-        child.stdin.flush()
-        assert lines.next(60) == "viewer ready"
+        say("theme dark", "theme ready")
+        queue_dark = shoot(x, "batch-queue-xvfb-dark.png")
+        assert brightness(queue_dark) < 100 < brightness(queue)
+        say("viewer", "viewer ready")
+        viewer_dark = shoot(x, "batch-viewer-xvfb-dark.png")
+        assert brightness(viewer_dark) < 100
+        say("theme light", "theme ready")
         viewer = shoot(x, "batch-viewer-xvfb.png")
+        assert brightness(viewer) > 100
         assert not np.array_equal(queue, viewer)
         child.stdin.write("quit\n")
         child.stdin.flush()
