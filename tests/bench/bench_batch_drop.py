@@ -6,6 +6,11 @@ The studio runs offscreen in this process, on a local server in another process 
 scripted recognition, jobs kept running 2 s, no upload delay), with its default four uploads at a time.
 A 5 ms timer on the GUI thread measures how late each tick comes: the stall of a tick is its lateness.
 Target: p99 stall < 16 ms (one frame at 60 Hz).
+
+Also printed: the CPU time of each of the studio's threads over the run (GUI, the asyncio loop, the worker
+threads that read and probe files), the switch interval the run ended with, and how much of the late ticks'
+lateness the GUI thread spent running (the rest it spent waiting: for the GIL, or for a core on a busy
+machine). Compare runs with ``uptime``'s load: on a loaded 2-core machine the OS scheduler alone makes stalls.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from collections import defaultdict
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -31,6 +38,22 @@ from tests.fakes.secrets import MemorySecretStore
 from tests.qt.batch.killing import KEY, start_server, stop
 
 TICK_MS = 5
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds per kind of thread of this process (from /proc), by the Python names of its threads."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    totals: dict[str, float] = defaultdict(float)
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = names.get(int(task.name), "native (Qt, PortAudio, libraries)")
+        kind = "GUI" if name == "MainThread" else name.rstrip("0123456789_-") or name
+        totals[kind] += (int(fields[11]) + int(fields[12])) / ticks
+    return dict(totals)
 
 
 def main() -> int:
@@ -61,17 +84,27 @@ def run(root: Path, folder: Path, batch_url: str, count: int, seconds: float) ->
     page = studio.window.show_workspace("batch")
     assert isinstance(page, BatchPage)
     lateness: list[float] = []
+    cpu_after: dict[str, float] = {}
     clock = QElapsedTimer()
     marks: dict[str, float] = {}
     ticker = QTimer()
     ticker.setInterval(TICK_MS)
-    last = [0.0]
+    last = [0.0, 0.0, 0.0]
+    # For ticks later than a frame: how the GUI thread spent the gap (running; runnable, waiting for a core;
+    # the rest blocked, which here is waiting for the GIL), from the kernel's schedstat of the thread.
+    late_split: list[tuple[float, float]] = []
+    schedstat = Path(f"/proc/self/task/{threading.main_thread().native_id}/schedstat")
 
     def tick() -> None:
         now = clock.nsecsElapsed() / 1e6
+        ran, queued = (int(value) / 1e6 for value in schedstat.read_text().split()[:2])
         if last[0]:
-            lateness.append(max(0.0, now - last[0] - TICK_MS))
-        last[0] = now
+            late = max(0.0, now - last[0] - TICK_MS)
+            lateness.append(late)
+            if late >= 16:
+                gap = now - last[0]
+                late_split.append((min(1.0, (ran - last[1]) / gap), min(1.0, (queued - last[2]) / gap)))
+        last[0], last[1], last[2] = now, ran, queued
 
     ticker.timeout.connect(tick)
 
@@ -85,6 +118,7 @@ def run(root: Path, folder: Path, batch_url: str, count: int, seconds: float) ->
             marks["done"] = now
         if "done" in marks or now - marks["drop"] > seconds:
             marks.setdefault("end", now)
+            cpu_after.update(thread_cpu())  # before the close stops the loop and its workers
             ticker.stop()
             studio.window.close()
             app.quit()
@@ -99,7 +133,9 @@ def run(root: Path, folder: Path, batch_url: str, count: int, seconds: float) ->
         QTimer.singleShot(20, check)
 
     page.runtime.start(lambda: QTimer.singleShot(200, start))
+    cpu_before = thread_cpu()
     app.exec()
+    interval = sys.getswitchinterval()
     jobs = page.runtime.board.jobs
     done = sum(1 for job in jobs if job.state.value == "done")
     stalls = sorted(lateness)
@@ -111,6 +147,15 @@ def run(root: Path, folder: Path, batch_url: str, count: int, seconds: float) ->
     print(f"GUI stall (5 ms timer):  p50 {statistics.median(stalls):.2f} ms, p99 {p99:.2f} ms, "
           f"max {stalls[-1]:.1f} ms over {len(stalls)} ticks")
     print(f"target p99 < 16 ms:      {'met' if p99 < 16 else 'NOT met'}")
+    if late_split:
+        ran = statistics.mean(split[0] for split in late_split)
+        queued = statistics.mean(split[1] for split in late_split)
+        print(f"ticks late by a frame:   {len(late_split)}; of their gaps the GUI thread ran {ran * 100:.0f} %, "
+              f"waited for a core {queued * 100:.0f} %, was blocked (the GIL) {(1 - ran - queued) * 100:.0f} %")
+    print(f"switch interval at end:  {interval * 1000:g} ms; load average {os.getloadavg()[0]:.2f}")
+    used = {kind: cpu_after.get(kind, 0.0) - cpu_before.get(kind, 0.0) for kind in cpu_after}
+    print("CPU by thread:           " + ", ".join(f"{kind} {seconds:.1f} s" for kind, seconds in
+                                                   sorted(used.items(), key=lambda item: -item[1]) if seconds >= 0.05))
     return 0
 
 

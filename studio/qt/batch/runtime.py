@@ -14,13 +14,13 @@ folder, auto-export) is applied whenever it changes. Nothing here imports QtMult
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from studio.core.settings import Settings
+from studio.qt.batch.switching import WhileBusy
 from studio.qt.context import WorkspaceContext
 from studio.services.batch.board import JobBoard
 from studio.services.batch.inputs import BUILTIN_LIMITS, SPEECHMATICS_LIMITS, Limits
@@ -34,7 +34,6 @@ from studio.services.engine import EngineKind, KeySource
 log = logging.getLogger(__name__)
 
 QUEUE_FILE = "batch-queue.sqlite3"
-GIL_SWITCH_INTERVAL = 0.001  # seconds
 T = TypeVar("T")
 
 _RUNTIMES: dict[int, BatchRuntime] = {}
@@ -80,6 +79,7 @@ class BatchRuntime:
         self.error = ""  # why the queue could not be opened
         #: Called on the loop with the service before it starts (logging, tests): nothing is missed.
         self.service_hooks: list[Callable[[BatchService], None]] = []
+        self.switching: WhileBusy | None = None  # once started
         self._started = False
         self._waiting_for_key = False
         self._ready: list[Callable[[], None]] = []
@@ -109,9 +109,8 @@ class BatchRuntime:
             return
         self._started = True
         self._waiting_for_key = False
-        # The queue's thread and its workers run Python (file checks, uploads, the store); with the default
-        # 5 ms switch interval the GUI thread can wait that long for the interpreter several times a frame.
-        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
+        # A shorter thread switch interval while the queue works, the default again once it is idle.
+        self.switching = WhileBusy(self.board)
         self._choice = EngineChoice.of(self.context)
         self._settings = self.context.state.settings
         bridge = self.context.bridge

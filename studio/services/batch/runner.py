@@ -34,7 +34,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from studio.api.batch import BatchClient, JobDetails
 from studio.api.errors import (
@@ -57,6 +57,7 @@ from studio.services.batch.reconcile import find_by_reference
 from studio.services.connections import Connection
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 RESUBMITTED = ("Submitted again: the built-in engine's jobs stop with the studio, and this one was running "
                "when the studio closed.")
@@ -86,6 +87,10 @@ AfterDone = Callable[[Job, dict[str, Any]], Awaitable[None]]
 @dataclass(frozen=True)
 class RunnerPolicy:
     concurrency: int = 4  # uploads at a time
+    # Status checks and transcript downloads in flight at a time. Hundreds of jobs processing at once would
+    # otherwise each hold a request (and a connection) open: the HTTP pool then scans all of them for every
+    # request it places, and the service sees a burst it may rate-limit. The rest wait their turn here.
+    requests_at_once: int = 8
     poll_first: float = 1.0  # seconds before the first status check
     poll_factor: float = 1.5
     poll_max: float = 20.0
@@ -119,6 +124,7 @@ class BatchRunner:
         self._client: BatchClient | None = None
         self._retired: list[BatchClient] = []
         self._target_lock = asyncio.Lock()
+        self._requests = asyncio.Semaphore(max(1, self.policy.requests_at_once))
         self._generation = 0  # bumped by engine_changed(): a target being connected is then stale
         self.problem = ""  # why nothing can be sent (no key, the engine did not start), or ""
 
@@ -335,7 +341,8 @@ class BatchRunner:
                 first = False
                 continue
             first = False
-            details = await self._attempt(job_id, target, client.get_job(job.remote_id), not_found_resubmits=True)
+            details = await self._attempt(job_id, target, self._in_turn(client.get_job, job.remote_id),
+                                          not_found_resubmits=True)
             if details is None:
                 continue
             if details.status == "done":
@@ -350,7 +357,8 @@ class BatchRunner:
         while True:
             remote_id = self.queue[job_id].remote_id
             assert remote_id is not None
-            document = await self._attempt(job_id, target, client.transcript(remote_id), not_found_resubmits=True)
+            document = await self._attempt(job_id, target, self._in_turn(client.transcript, remote_id),
+                                           not_found_resubmits=True)
             if document is not None:
                 break
         self.queue.store.save_result(job_id, document)
@@ -361,6 +369,12 @@ class BatchRunner:
             except Exception as exc:  # auto-export failed: the job is done all the same; say why
                 log.warning("after a batch job finished: %s", exc)
                 self.queue.change(job_id, note=explain(exc))
+
+    async def _in_turn(self, request: Callable[[str], Awaitable[T]], remote_id: str) -> T:
+        """``await request(remote_id)`` once one of the ``requests_at_once`` slots is free (held for the request
+        only, never for a wait after it failed)."""
+        async with self._requests:
+            return await request(remote_id)
 
     # -- failures -----------------------------------------------------------------------------------------
     async def _attempt(self, job_id: str, target: Target, call: Awaitable[Any], not_found_resubmits: bool = False,

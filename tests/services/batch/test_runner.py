@@ -7,8 +7,10 @@ import asyncio
 import wave
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 from studio.api.batch import BatchClient
 from studio.core.jobs import Job, JobSettings, JobState
@@ -282,3 +284,35 @@ async def test_a_job_the_service_rejects_fails_with_its_reason(make_harness: Mak
     assert job.state is JobState.FAILED
     assert job.error == ("The service could not transcribe the file: invalid_language: the scripted engine speaks "
                          "only English, not 'fr'.")
+
+
+async def test_status_checks_and_downloads_are_bounded(make_harness: Make, server: LocalServer, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many jobs processing at once check their status (and fetch their transcripts) a few at a time, not all
+    together: the rest wait for a slot, not in the HTTP pool."""
+    server.faults.http.append(HttpFault("/v2/jobs/", method="GET", delay=0.1, pass_through=True, times=10**6))
+    in_flight = 0
+    most = 0
+
+    def counted(request: Callable[..., Any]) -> Callable[..., Any]:
+        async def call(self: BatchClient, *args: Any, **kwargs: Any) -> Any:
+            nonlocal in_flight, most
+            in_flight += 1
+            most = max(most, in_flight)
+            try:
+                return await request(self, *args, **kwargs)
+            finally:
+                in_flight -= 1
+        return call
+
+    monkeypatch.setattr(BatchClient, "get_job", counted(BatchClient.get_job))
+    monkeypatch.setattr(BatchClient, "transcript", counted(BatchClient.transcript))
+    harness = make_harness(RunnerPolicy(**{**FAST.__dict__, "concurrency": 8, "requests_at_once": 2}))
+    (tmp_path / "in").mkdir()
+    for index in range(8):
+        media(tmp_path / "in", f"short-{index}.wav")
+    harness.service.start()
+    await harness.service.add_paths([tmp_path / "in"])
+    jobs = await harness.finished()
+    assert [job.state for job in jobs] == [JobState.DONE] * 8
+    assert most == 2
