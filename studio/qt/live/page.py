@@ -16,6 +16,7 @@ The page's actions (``trigger``): ``start_stop``, ``bookmark``, ``overlay``, ``l
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.settings import EngineChoice
 from studio.core.transcript import Transcript
 from studio.qt.context import WorkspaceContext
 from studio.qt.live.banner import ProblemBanner
@@ -46,6 +48,7 @@ from studio.qt.live.waveform_host import WaveformHost
 from studio.qt.transcript import TranscriptView
 from studio.qt.widgets.labels import make_label, set_role
 from studio.qt.workspaces import WorkspaceSpec
+from studio.services.engine import KeySource
 from studio.services.live import (
     LiveConfig,
     LiveSession,
@@ -75,6 +78,7 @@ class LivePage(QWidget):
         self.controller = LiveController(context, self.transcript, self)
         context.on_shutdown(self._finish_recording)  # after the controller's: the session has stopped by then
         self.exported = True  # nothing to lose yet
+        self._awaiting_key: Callable[[], None] | None = None  # a Start waiting for the keychain's answer
         self.overlay_host = OverlayHost(context, self.transcript, self._change_live, self)
         self._arriving = False
 
@@ -233,10 +237,32 @@ class LivePage(QWidget):
             self.start()
 
     def start(self) -> LiveSession | None:
-        if self.controller.active:
+        """Starts a session (None if none started now: one runs, the user kept the last transcript, or the
+        keychain has not answered yet — then it starts as soon as it has)."""
+        if self.controller.active or self._awaiting_key is not None:
             return None
         if not self.exported and self.transcript.duration > 0 and not self._confirm_new_session():
             return None
+        state = self.context.state
+        if state.key.source is KeySource.UNKNOWN and state.settings.engine is EngineChoice.AUTO:
+            self._start_once_key_known()
+            return None
+        return self._begin()
+
+    def _start_once_key_known(self) -> None:
+        """Automatic means Speechmatics only with an API key, and the keychain has not said yet whether there is
+        one (it may be waiting to be unlocked): the session starts once it has, on the engine the key selects."""
+
+        def changed(state: object) -> None:
+            if self.context.state.key.source is not KeySource.UNKNOWN and self._awaiting_key is not None:
+                self._awaiting_key()
+                self._awaiting_key = None
+                self._begin()
+
+        self._awaiting_key = self.context.state.changed.subscribe(changed)
+        self.status.setText("Starting… (reading the API key from the keychain)")
+
+    def _begin(self) -> LiveSession:
         self.banner.clear()
         self.session_status.new_session()
         choice = self.picker.choice()

@@ -12,26 +12,34 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import wave
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from studio.api.endpoints import ENV_API_KEY, ENV_BATCH_URL, ENV_RT_URL
+from studio.app import Studio
+from studio.audio.clock import ScaledClock
+from studio.audio.file_source import FileSource
 from studio.local.server import ServerConfig
 from studio.qt.batch.page import BatchPage
 from studio.qt.live.library.client import LOCKED_ELSEWHERE
 from studio.qt.live.library.model import describe
 from studio.qt.live.library.recovery import LOCKED, RecoveryDialog
 from studio.qt.live.page import LivePage
+from studio.services.engine import EngineKind, KeySource
+from studio.services.live import SessionState
 from studio.storage.paths import Paths
 from studio.storage.sessions import sessions_folder
 from studio.storage.sessions_journal import read_journal
 from studio.storage.sessions_library import SessionLibrary
 from tests.conftest import REPO
+from tests.fakes.secrets import MemorySecretStore
 from tests.fakes.server import SERVER_KEY
 from tests.helpers.wav import write_wav
 from tests.qt.batch.conftest import ServerThread
@@ -272,3 +280,49 @@ def test_a_second_studio_never_writes_a_session_another_is_recording(
     assert child.wait(60) == 0
     qtbot.waitUntil(lambda: not library.sessions.model.sessions[0].live
                     and library.sessions.model.sessions[0].state == "finished", timeout=15000)
+
+
+class GatedSecretStore(MemorySecretStore):
+    """A keychain that answers only once ``answer`` is set (as one waiting to be unlocked does)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.answer = threading.Event()
+
+    def get_api_key(self) -> str | None:
+        self.answer.wait(60)
+        return super().get_api_key()
+
+
+def test_a_start_before_the_keychain_answered_waits_for_it_and_uses_the_key(
+        qtbot: QtBot, qapp: QApplication, studio_home: Paths, realtime: ThreadedServer, timecode: TimecodeRecognizer,
+        tmp_path: Path) -> None:
+    """Right after start-up the keychain may not have answered yet; Automatic must not pick the built-in engine
+    for want of a key it has not been told about."""
+    store = GatedSecretStore(SERVER_KEY)
+    studio = Studio(qapp, {ENV_RT_URL: realtime.endpoints.realtime}, studio_home, secrets=store)
+    qtbot.addWidget(studio.window)
+    studio.start()
+    try:
+        page = live_page(qtbot, studio)
+        recording = write_wav(tmp_path / "noise.wav", noise(SECONDS), RATE)
+        clock = ScaledClock(2.0)
+        page.controller.clock = clock
+        page.controller.source_factory = lambda _channel, _id: FileSource(recording, clock=clock, label="Mic")
+        assert studio.state.key.source is KeySource.UNKNOWN
+        assert page.start() is None and page.controller.session is None  # not yet: no engine is decided
+        assert "keychain" in page.status.text()
+        assert page.start() is None  # a second press does not start a second session
+
+        store.answer.set()
+        qtbot.waitUntil(lambda: page.controller.session is not None
+                        and page.controller.session.state is SessionState.RUNNING, timeout=30000)
+        assert studio.state.engine.kind is EngineKind.SPEECHMATICS and len(timecode.sessions) == 1
+        page.controller.stop()
+        qtbot.waitUntil(lambda: not page.controller.active, timeout=30000)
+    finally:
+        store.answer.set()
+        if studio.window.isVisible():
+            studio.window.close()
+        else:
+            studio.shutdown()
