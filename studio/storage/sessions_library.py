@@ -69,8 +69,15 @@ class SessionDocument:
 
 
 def build_transcript(info: SessionInfo, records: Iterable[Record]) -> Transcript:
-    """The transcript a journal describes: finals, translations, bookmarks and speaker names, in order."""
+    """The transcript a journal describes: finals, translations, bookmarks and speaker names, in order.
+
+    A rename's ``speaker`` is the key the Transcript's registry has (``speakers.speaker_key``: ``Me``,
+    ``Them/S1``, ``S1``); a journal written before speakers were keyed per channel says ``S1`` for every
+    channel's ``S1``, which the registry maps onto them. The names are given once every final is in (in the
+    order they were journaled), so a rename journaled before its speaker's first final — the Live page names a
+    speaker it has only seen in partials — still finds that speaker."""
     transcript = Transcript(info.language or "en")
+    renames: list[tuple[str, str]] = []
     for record in records:
         kind = record.get("type")
         try:
@@ -82,9 +89,11 @@ def build_transcript(info: SessionInfo, records: Iterable[Record]) -> Transcript
             elif kind == "bookmark":
                 transcript.add_bookmark(float(record.get("time", 0.0)), str(record.get("label", "")))
             elif kind == "rename" and record.get("speaker"):
-                transcript.speakers.rename(str(record["speaker"]), str(record.get("name", "")))
+                renames.append((str(record["speaker"]), str(record.get("name", ""))))
         except (TypeError, ValueError, KeyError):
             continue  # one odd record never hides the rest
+    for key, name in renames:
+        transcript.speakers.rename(key, name)
     return transcript
 
 

@@ -8,7 +8,10 @@
   partial words included, replaced whole (write a sibling, then rename — a reader never sees half a file)
   at most every ``interval`` seconds: what OBS's "read from file" text source shows as subtitles.
 
-``final(speaker, text)``, ``partial(speaker, text)``, ``rename(speaker, name)``, ``close()``. On the event loop;
+``final(speaker, text)``, ``partial(speaker, text)``, ``rename(speaker, name)``, ``close()``: ``speaker`` is the key
+``studio.core.transcript.speakers.speaker_key`` gives (``Me``, ``Them/S1``, ``S1``; "" for none), shown by the
+name the transcript view shows (``Them 1`` until renamed); a rename by an older bare label (``S1``) names
+that label in every channel but ``Me``, as in the transcript. On the event loop;
 every call costs one small write. A write that fails raises ``OSError`` (the recorder then says so and stops
 writing the file; the captions and the recording go on).
 """
@@ -21,6 +24,8 @@ import os
 import textwrap
 from pathlib import Path
 from typing import Literal
+
+from studio.core.transcript.speakers import SpeakerRegistry
 
 Mode = Literal["transcript", "captions"]
 MODES = ("transcript", "captions")
@@ -36,7 +41,7 @@ class LiveText:
         self.lines = max(1, lines)
         self.width = max(10, width)
         self.interval = interval
-        self._names: dict[str, str] = {}
+        self._speakers = SpeakerRegistry()  # names as the transcript view shows them
         self._speaker: str | None = None
         self._done: list[tuple[str, str]] = []  # (speaker, text) lines, captions mode
         self._partial: tuple[str, str] | None = None
@@ -49,12 +54,14 @@ class LiveText:
             self._write_captions()
 
     def _name(self, speaker: str) -> str:
-        return self._names.get(speaker, speaker)
+        return self._speakers.display(speaker)
 
     def final(self, speaker: str, text: str) -> None:
         text = text.strip()
         if not text:
             return
+        if speaker:
+            self._speakers.get(speaker)  # known, so that a rename by its bare label finds it
         if self.mode == "transcript":
             assert self._fd is not None
             if speaker != self._speaker:
@@ -84,10 +91,8 @@ class LiveText:
         self._schedule()
 
     def rename(self, speaker: str, name: str) -> None:
-        if name.strip():
-            self._names[speaker] = name.strip()
-        else:
-            self._names.pop(speaker, None)
+        if speaker:
+            self._speakers.rename(speaker, name)
         if self.mode == "captions":
             self._schedule()
 

@@ -4,7 +4,7 @@
                                live_text=Path("~/obs/captions.txt"), live_text_mode="captions")
     await recorder.attach(session)        # before session.start(): folder, lock, session.json, journal, WAV
     await session.start() … await session.stop()    # the recorder finishes by itself on STOPPED/FAILED
-    await recorder.rename_speaker("S1", "Alice")    # journaled; the views rename in their Transcript too
+    await recorder.rename_speaker("Them/S1", "Alice")  # the registry's key; journaled; views rename their own
     await recorder.closed()               # (optional) wait until the folder is complete
 
 * **Audio**: the session's tap (``add_tap``) hands every aligned 16 kHz piece of each source, silence padding
@@ -39,6 +39,8 @@ from typing import Any
 from studio.api import messages as m
 from studio.audio.frames import Frames
 from studio.audio.recording import WavWriter
+from studio.core.transcript.speakers import UNKNOWN, speaker_key
+from studio.core.transcript.tokens import Token
 from studio.services.live.events import (
     Action,
     LiveEvent,
@@ -90,13 +92,16 @@ def why(error: OSError) -> str:
 
 
 def speaker_runs(message: m.Transcript) -> list[tuple[str, str]]:
-    """A final's text in runs of one speaker: ``[(speaker or channel, text)]``."""
+    """A final's text in runs of one speaker: ``[(key, text)]``, keyed as the transcript's speaker registry
+    keys them (``speaker_key``: ``Me``, ``Them/S1``, ``S1``), "" for an unknown speaker in one stream."""
     runs: list[tuple[str, str]] = []
     for result in message.results:
-        speaker = (result.alternatives[0].speaker if result.alternatives else None) or message.channel or ""
-        if speaker == "UU":
-            speaker = message.channel or ""
+        label = result.alternatives[0].speaker if result.alternatives else None
         content = result.content
+        speaker = speaker_key(Token(result.type, content, result.start_time, result.end_time, speaker=label,
+                                    channel=message.channel))
+        if speaker == UNKNOWN:
+            speaker = ""
         if not runs or runs[-1][0] != speaker:
             runs.append((speaker, content))
         elif result.type == "punctuation" and (result.attaches_to or "previous") in ("previous", "both"):
@@ -267,7 +272,9 @@ class SessionRecorder:
         self._write({"type": "bookmark", "time": mark.time, "label": mark.label})
 
     async def rename_speaker(self, speaker: str, name: str) -> None:
-        """Journals a rename made in the Live workspace (the views rename in their Transcript themselves)."""
+        """Journals a rename made in the Live workspace (the views rename in their Transcript themselves):
+        ``speaker`` is the key the Transcript's registry has (``speaker_key``: "Me", "Them/S1", "S1", "UU");
+        the library applies it as the registry does, and the live text file names that speaker so."""
         self._write({"type": "rename", "speaker": speaker, "name": name.strip()})
         if self._live is not None:
             self._live_call(lambda live: live.rename(speaker, name))
