@@ -282,9 +282,9 @@ class ParagraphDelegate(RowHits):
         return QRect(left, layout.pad, math.ceil(self._small_metrics.horizontalAdvance(text)) + 2, height)
 
     def part_rect(self, layout: RowLayout, part: TextPart, top: int, width: int) -> QRect:
-        """Where ``part`` is drawn (row at ``top``), with its leading."""
+        """Where ``part`` is drawn (row at ``top``; the leading under it is not: the next part begins there)."""
         y = top + layout.body_top + part.top
-        return QRect(0, math.floor(y), width, math.ceil(part.advance) + 1)
+        return QRect(0, math.floor(y), width, max(1, math.ceil(y + part.height) - math.floor(y)))
 
     # -- painting --------------------------------------------------------------------------------------------
     def paint(self, painter: QPainter, layout: RowLayout, top: int, width: int, state: RowPaint,
