@@ -136,8 +136,8 @@ def test_workspace_actions_are_in_the_menus_and_the_shortcut_list(qtbot: QtBot, 
     shortcuts = [keys for text, keys in rows.items() if text not in page_rows]
     assert len(shortcuts) == len(set(shortcuts)), "two actions share a shortcut"
     for spec in WORKSPACES:
-        keys = [key for _, key in spec.page_keys]
-        assert len(keys) == len(set(keys)) and not set(keys) & set(shortcuts), spec.title
+        page_keys = [key for _, key in spec.page_keys]
+        assert len(page_keys) == len(set(page_keys)) and not set(page_keys) & set(shortcuts), spec.title
     menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
     assert menus == ["File", "Edit", "View", "Live", "Batch", "Voices", "Help"]
 
