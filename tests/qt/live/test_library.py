@@ -334,6 +334,7 @@ def test_every_control_is_named_and_reached_by_the_keyboard(qtbot: QtBot, script
         QApplication,
         QComboBox,
         QLineEdit,
+        QScrollBar,
         QTabBar,
         QWidget,
     )
@@ -344,9 +345,13 @@ def test_every_control_is_named_and_reached_by_the_keyboard(qtbot: QtBot, script
     controls = (QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QTabBar)
 
     def unnamed(root: QWidget) -> list[QWidget]:
+        # Scroll bars are left out: they belong to their view (its keys and wheel scroll it, Qt names them for
+        # screen readers) and show only when the content is taller than the view — which, as rows are measured,
+        # depends on timing.
         return [w for w in root.findChildren(QWidget) if isinstance(w, controls) and w.isVisible()
+                and not isinstance(w, QScrollBar)
                 and (not w.accessibleName() or w.focusPolicy() == Qt.FocusPolicy.NoFocus)
-                and w.parent() is not None and not type(w.parent()).__name__.startswith("QScrollBar")]
+                and w.parent() is not None and not isinstance(w.parent(), QScrollBar)]
 
     page: LivePage = live_page(qtbot, scripted_studio)
     session_id = record(qtbot, page, speech_file)
