@@ -32,6 +32,7 @@ def rgb(color: str) -> tuple[int, int, int]:
 
 
 @pytest.mark.usefixtures("desktop")
+@pytest.mark.timeout(480)  # three studio processes, Whisper on 100 s of real speech: minutes on a loaded machine
 def test_screenshots_of_the_sessions_library_with_a_session_open(tmp_path: Path, shared_audio: Path) -> None:
     screen = os.environ["STUDIO_XVFB_DISPLAY"]
     home = tmp_path / "home"
