@@ -78,10 +78,13 @@ class TimecodeSession:
         self.audio += audio
         if self._inner is None:
             self.heard += audio
-            if len(self.heard) < LISTEN_SECONDS * RATE * 2:
+            samples = np.frombuffer(bytes(self.heard), dtype="<i2")
+            sound = np.flatnonzero(samples)  # a device that opened late (a loaded machine) is silence first
+            listen = int(LISTEN_SECONDS * RATE)
+            if not len(sound) or len(samples) - sound[0] < listen:
                 return []
-            heard = np.frombuffer(bytes(self.heard[:int(LISTEN_SECONDS * RATE) * 2]), dtype="<i2")
-            self.start = locate(heard, self.owner.reference) / RATE
+            first = int(sound[0])
+            self.start = (locate(samples[first:first + listen], self.owner.reference) - first) / RATE
             self.owner.starts.append(self.start)
             self._inner = ScriptedSession(self._entries(self.start), self.config)
             self._inner._committed = self.start  # what ended before it was heard is not this session's
