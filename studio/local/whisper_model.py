@@ -5,8 +5,9 @@
   The model runs on ``cpu_threads`` threads per decode (1 on a 2-core machine, which bounds one decode to one
   core) with two CTranslate2 workers, so a batch job and a live session decode side by side.
 - ``transcribe(audio, language)`` — a whole file: faster-whisper's own pipeline (Silero VAD filter, beam
-  search, word timestamps), a long file in two halves side by side. One file at a time; while live sessions
-  decode, a file uses one worker only, so live decoding never waits for it.
+  search, word timestamps; what the VAD kept is not dropped again by Whisper's no-speech test), a long file
+  in two halves side by side. One file at a time; while live sessions decode, a file uses one worker only, so
+  live decoding never waits for it.
 - ``decode_window(audio, language, prompt)`` — a few seconds of live audio: greedy decoding with the encoder
   run over the audio actually there (plus padding) instead of a fixed 30 s window, which makes a 3 s decode
   about five times cheaper; runaway repetitions at the end of such a window are cut off.
@@ -191,9 +192,13 @@ class WhisperRuntime:
         return Decoded(head.words + shifted, head.language)
 
     def _transcribe_part(self, audio: np.ndarray, language: str | None, hotwords: str | None) -> Decoded:
+        # The Silero VAD filter has already left out what is not speech, so Whisper's own no-speech test
+        # (no_speech_prob > 0.6 with an average log probability under -1) is not asked again: on speech the
+        # VAD kept, it threw away whole clear utterances (eSpeak's "123, 123." read "123 123" at -1.01, its
+        # no-speech probability 0.66) and the file came back with no words at all.
         segments, info = self.model.transcribe(
             audio, language=language, task="transcribe", beam_size=BATCH_BEAM, word_timestamps=True,
-            vad_filter=True, hotwords=hotwords or None)
+            vad_filter=True, no_speech_threshold=None, hotwords=hotwords or None)
         words = [Word(w.word, float(w.start), float(w.end), float(w.probability))
                  for segment in segments for w in (segment.words or ())]
         return Decoded(words, str(info.language))
