@@ -238,6 +238,9 @@ class Player:
         self._stream_latency = 0.0
         self._idle_since: float | None = None
         self.device_frames = 0  # frames handed to the device (audio or silence) since the stream opened
+        #: Times the device ran out before the callback filled it (PortAudio's output underflow: the callback
+        #: came late, on a machine too busy to run it in time); the listener heard a gap each time.
+        self.device_underflows = 0
         self._lock = threading.Lock()  # opening and closing the stream; never taken by the callback
         self.error: str | None = None  # why the last playback could not start, in words for the user
         #: Called on the audio thread, so it must not block, when the first frame of a playback is handed out.
@@ -410,9 +413,11 @@ class Player:
                 attempts.append(candidate)
         return attempts
 
-    def _callback(self, outdata: Any, frames: int, _time: Any, _status: Any) -> None:
+    def _callback(self, outdata: Any, frames: int, _time: Any, status: Any) -> None:
         """PortAudio's thread: fills ``outdata`` from the current playback. Nothing here waits."""
         self.device_frames += frames
+        if status and status.output_underflow:
+            self.device_underflows += 1
         job = self._job
         if job is None or not job.armed or job.state not in (PlayState.WAITING, PlayState.PLAYING):
             outdata.fill(0)
