@@ -33,6 +33,7 @@ SPOKEN = {
     "One two three, one two three.": ({"1 2 3 1 2 3", "123 123", "one two three one two three"}, "one_two_three"),
 }
 VOICES = ("sarah", "jack")  # UK female, US male: read differently (jack's "123" often comes out in words)
+NUMBER_WORDS = {"123", "1", "100", "20", "23", "3", "one", "hundred", "twenty", "three"}  # 123, however written
 TAIL_SILENCE = b"\0\0" * 16000  # a second of quiet after the speech: the utterance ends as it would live
 
 
@@ -119,7 +120,10 @@ async def test_speech_whisper_doubts_is_kept(connection: Connection, whisper_run
                                             tmp_path: Path) -> None:
     """jack's 27th "123, 123." in a process: clear speech that the VAD keeps whole, but Whisper's no-speech
     probability for it is 0.66 and its best reading ("123 123") averages a log probability of -1.01, so
-    faster-whisper's own test for silence (over 0.6 and under -1) threw it away and the job had no words."""
+    faster-whisper's own test for silence (over 0.6 and under -1) threw it away and the job had no words. Kept,
+    it is read by faster-whisper's fallback, sampling at temperature 0.2 from CTranslate2's per-thread random
+    generator, so the reading varies from process to process ("123 123", "1 hundred twenty three …",
+    "100 20 3 …"): what is asserted is that the speech is there, clean, and is the number."""
     pcm = await rendition("123, 123.", "jack", 27) + TAIL_SILENCE
     audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768
     segments, _ = whisper_runtime.model.transcribe(audio, language="en", beam_size=BATCH_BEAM,
@@ -127,7 +131,13 @@ async def test_speech_whisper_doubts_is_kept(connection: Connection, whisper_run
     assert not list(segments), "this rendition no longer trips Whisper's no-speech test: the test proves nothing"
     path = tmp_path / "doubted.wav"
     write_wav(path, pcm)
-    await check_batch(connection, path, "123, 123.")
+    async with connection.batch() as batch:
+        job = await batch.submit(path, {"type": "transcription", "transcription_config": {"language": "en"}})
+        await batch.wait_for_completion(job, poll_interval=0.05)
+        results = (await batch.transcript(job))["results"]
+    said = reading(results).split()
+    assert said and set(said) <= NUMBER_WORDS and ("123" in said or "three" in said or "3" in said), results
+    assert_clean(results)
 
 
 async def check_batch(connection: Connection, path: Path, text: str) -> None:
