@@ -329,8 +329,7 @@ def _text(results: list[Any]) -> str:
     for result in results:
         if not isinstance(result, Mapping):
             continue
-        alternatives = result.get("alternatives") or [{}]
-        content = str(alternatives[0].get("content", "")) if isinstance(alternatives[0], Mapping) else ""
+        content = _content(result)
         if result.get("type") == "punctuation":
             text = text.rstrip(" ") + content + " "
         elif content:

@@ -22,12 +22,12 @@ from studio.core.transcript import Transcript
 from studio.core.transcript.changes import FinalsAppended, PartialReplaced
 from studio.core.transcript.paragraphs import Paragraph
 from studio.local.scripted import synthetic_script
-from studio.qt.live.page import LivePage
 from studio.qt.transcript import speaker_color
 from studio.services.live import LiveSession, SessionState, SourceChoice, SourceKind
 from tests.helpers.wer import word_error_rate, words
 from tests.qt.conftest import StudioFactory
 from tests.qt.live.conftest import tone_file
+from tests.qt.live.library_helpers import live_page
 from tests.services.live.conftest import RecordingRecognizer
 
 WELCOME = "Welcome to the studio."
@@ -37,17 +37,7 @@ Pages = Callable[[Studio], Any]
 
 @pytest.fixture
 def live_pages(qtbot: QtBot) -> Callable[[Studio], Any]:
-    def show(studio: Studio) -> Any:
-        window = studio.window
-        window.resize(1200, 800)
-        window.show()
-        qtbot.waitExposed(window)
-        page = window.show_workspace("live")
-        assert isinstance(page, LivePage)
-        qtbot.waitUntil(lambda: page.waveform is not None, timeout=10000)
-        return page
-
-    return show
+    return lambda studio: live_page(qtbot, studio)
 
 
 @contextmanager
