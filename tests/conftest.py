@@ -16,7 +16,9 @@ from studio.storage.paths import Paths, default_paths
 from tests.fakes.server import SERVER_KEY, Sleeps
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_AUDIO = REPO.parent / "shared" / "audio"
+# The team's real speech recordings, beside the checkout (``../shared/audio``); a clone elsewhere names them with
+# STUDIO_SHARED_AUDIO.
+SHARED_AUDIO = Path(os.environ.get("STUDIO_SHARED_AUDIO") or REPO.parent / "shared" / "audio")
 
 
 @pytest.fixture
