@@ -20,6 +20,7 @@ class HttpFault:
     body: bytes | None = None  # None: a proper {"code", "error"} JSON body
     truncate: bool = False  # answer 200 with a Content-Length longer than the body, then close
     pass_through: bool = False  # only delay, then serve the request normally
+    hold: bool = False  # never answer: keep the request open until its client goes away, then drop it unserved
 
     def matches(self, method: str, path: str) -> bool:
         return self.times > 0 and path.startswith(self.path) and (self.method in (None, method))

@@ -215,6 +215,10 @@ class LocalServer:
         fault = self.faults.take_http(request.method, request.path)
         if fault is None:
             return await handler(request)
+        if fault.hold:
+            while request.transport is not None and not request.transport.is_closing():
+                await asyncio.sleep(0.05)  # the server's own poll for the client's hang-up
+            return web.Response(status=499)  # nobody left to read it: the upload was never taken
         if fault.pass_through:
             if fault.delay:
                 await asyncio.sleep(fault.delay)

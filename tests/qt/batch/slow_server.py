@@ -2,7 +2,9 @@
 the studio it serves: scripted recognition, jobs that stay ``running`` a while, and uploads that the server
 takes its time to accept (so a kill finds some mid-upload).
 
-Run: python -m tests.qt.batch.slow_server KEY [--job-seconds S] [--accept-delay S]
+Run: python -m tests.qt.batch.slow_server KEY [--job-seconds S] [--accept-delay S] [--hold-second-upload]
+(``--hold-second-upload``: the second job upload is never answered, so its sender stays mid-upload until it goes
+away; the server then drops it unserved, as a service that never got the whole body would.)
 Prints ``batch <url>``, then serves until its standard input closes (or SIGTERM).
 """
 
@@ -18,9 +20,12 @@ from studio.local.faults import Faults, HttpFault
 from studio.local.server import LocalServer, ServerConfig
 
 
-async def serve(key: str, job_seconds: float, accept_delay: float) -> None:
-    faults = Faults(http=[HttpFault("/v2/jobs", method="POST", delay=accept_delay, pass_through=True,
-                                    times=10**9)] if accept_delay > 0 else [])
+async def serve(key: str, job_seconds: float, accept_delay: float, hold_second: bool = False) -> None:
+    accept = [HttpFault("/v2/jobs", method="POST", delay=accept_delay, pass_through=True, times=10**9)]
+    if hold_second:
+        accept = [HttpFault("/v2/jobs", method="POST", delay=accept_delay, pass_through=True, times=1),
+                  HttpFault("/v2/jobs", method="POST", hold=True, times=1), *accept]
+    faults = Faults(http=accept)
     server = LocalServer(config=ServerConfig(api_keys=frozenset({key}), min_job_seconds=job_seconds), faults=faults)
     urls = await server.start()
     stop = asyncio.Event()
@@ -41,8 +46,9 @@ def main() -> int:
     parser.add_argument("key")
     parser.add_argument("--job-seconds", type=float, default=2.0)
     parser.add_argument("--accept-delay", type=float, default=1.0)
+    parser.add_argument("--hold-second-upload", action="store_true")
     args = parser.parse_args()
-    asyncio.run(serve(args.key, args.job_seconds, args.accept_delay))
+    asyncio.run(serve(args.key, args.job_seconds, args.accept_delay, args.hold_second_upload))
     return 0
 
 
