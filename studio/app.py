@@ -22,13 +22,11 @@ from PySide6.QtWidgets import QApplication
 
 from studio import APP_ID, APP_NAME, __version__, logs
 from studio.core.redaction import Redactor
-from studio.local import availability
 from studio.qt.context import WorkspaceContext
 from studio.qt.main_window import MainWindow
 from studio.qt.signals import SignalWakeup, has_display
 from studio.qt.theme import ThemeController
 from studio.services.app_state import AppState
-from studio.services.engine import KeySource, KeyStatus
 from studio.storage.paths import Paths, default_paths
 from studio.storage.secrets import KeyringSecretStore, SecretStore
 from studio.storage.settings_store import SettingsStore
@@ -36,6 +34,7 @@ from studio.storage.settings_store import SettingsStore
 if TYPE_CHECKING:
     from studio.api.endpoints import Endpoints
     from studio.core.settings import Settings
+    from studio.local.availability import LocalEngineInfo
     from studio.qt.bridge import AsyncBridge, TaskHandle
     from studio.qt.live.library.recovery import RecoveryCheck
     from studio.qt.settings.dialog import SettingsDialog
@@ -54,7 +53,7 @@ class Studio:
         self.paths = paths
         self.redactor = redactor or Redactor()
         self.settings = SettingsStore(paths.settings_file)
-        self.state = AppState(self.settings, lambda model: availability.probe(model, paths.cache), env)
+        self.state = AppState(self.settings, self._probe_local, env)
         self._secrets = secrets
         self._env = env
         self._credentials: Credentials | None = None
@@ -77,6 +76,11 @@ class Studio:
             self.window.statusBar().showMessage(" ".join(self.settings.problems), 30000)
         self.settings_dialog: SettingsDialog | None = None
         self.recovery_check: RecoveryCheck | None = None  # the start-up look for interrupted sessions
+
+    def _probe_local(self, model: str) -> LocalEngineInfo:
+        from studio.local import availability  # the engine is first looked at once the window shows
+
+        return availability.probe(model, self.paths.cache)
 
     def _apply_theme(self, settings: Settings) -> None:
         self.theme.apply(settings.theme)
@@ -164,12 +168,12 @@ class Studio:
         self._bridge.submit(builtin.stop())
 
     def start(self) -> None:
-        """What can wait until the window is on screen: keyboard shortcuts and the keychain lookup."""
+        """What can wait until the window is on screen: the menus' actions and shortcuts, the engine in the
+        status bar, the page that is showing, and the keychain lookup."""
         if self._started:
             return
         self._started = True
-        self.window.install_shortcuts()
-        self.window.build_current_page()
+        self.window.complete()
         self.bridge.submit(self.credentials.status(), on_result=self.state.set_key_status,
                            on_error=self._key_lookup_failed)
         # Batch jobs the last run left unfinished resume now, without waiting for the Batch page.
@@ -193,6 +197,8 @@ class Studio:
             show(session_id, recovered)
 
     def _key_lookup_failed(self, error: BaseException) -> None:
+        from studio.services.engine import KeySource, KeyStatus
+
         self.state.set_key_status(KeyStatus(KeySource.NONE, f"The keychain could not be read "
                                                             f"({type(error).__name__})."))
 

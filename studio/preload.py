@@ -43,7 +43,6 @@ def fonts_ready(timeout: float = 2.0) -> None:
 
 import studio.logs  # noqa: E402 - after the thread is started, so that the two overlap
 import studio.services.app_state  # noqa: E402
-import studio.services.engine  # noqa: E402
 import studio.storage.paths  # noqa: E402
 import studio.storage.secrets  # noqa: E402
 import studio.storage.settings_store  # noqa: E402, F401

@@ -18,7 +18,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Self, TypeVar
+from typing import Any, NamedTuple, Self, TypeVar
 
 SCHEMA_VERSION = 1
 
@@ -179,8 +179,7 @@ def _v0_to_v1(data: JsonDict) -> JsonDict:
 MIGRATIONS: dict[int, Migration] = {0: _v0_to_v1}
 
 
-@dataclass(frozen=True)
-class LoadResult:
+class LoadResult(NamedTuple):  # not a dataclass: made at start-up, where a dataclass's creation costs a ms
     settings: Settings
     problems: tuple[str, ...] = ()
     # The document's own version, when it is newer than this studio understands.

@@ -10,7 +10,6 @@ window's Settings through ``open_settings``, so that no page imports another or 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -42,22 +41,29 @@ class WorkspacePage(Protocol):
         """The window is about to close: False keeps it open (the page asked the user)."""
 
 
-@dataclass
 class WorkspaceContext:
-    state: AppState
-    paths: Paths
-    colors: Callable[[], Colors]
-    bridge_factory: Callable[[], AsyncBridge]
-    connector_factory: Callable[[], Connector]
-    #: A short message in the window's status bar.
-    notify: Callable[[str], None] = field(default=lambda _text: None)
-    #: Speak ``text`` in the voice chosen in the Voices workspace (builds that workspace if need be).
-    speak_line: Callable[[str], None] = field(default=lambda _text: None)
-    #: Add these files to the batch queue (builds the Batch workspace if need be).
-    transcribe_files: Callable[[Sequence[Path]], None] = field(default=lambda _paths: None)
-    #: Open the Settings dialog (a page's "Open Settings" button).
-    open_settings: Callable[[], object] = field(default=lambda: None)
-    _cleanups: list[Cleanup] = field(default_factory=list)
+    """The state and services a page is given. (A plain class, not a dataclass: it is made at start-up, where
+    creating a dataclass costs about a millisecond.)"""
+
+    def __init__(self, state: AppState, paths: Paths, colors: Callable[[], Colors],
+                 bridge_factory: Callable[[], AsyncBridge], connector_factory: Callable[[], Connector], *,
+                 notify: Callable[[str], None] | None = None, speak_line: Callable[[str], None] | None = None,
+                 transcribe_files: Callable[[Sequence[Path]], None] | None = None,
+                 open_settings: Callable[[], object] | None = None) -> None:
+        self.state = state
+        self.paths = paths
+        self.colors = colors
+        self.bridge_factory = bridge_factory
+        self.connector_factory = connector_factory
+        #: A short message in the window's status bar.
+        self.notify: Callable[[str], None] = notify or (lambda _text: None)
+        #: Speak ``text`` in the voice chosen in the Voices workspace (builds that workspace if need be).
+        self.speak_line: Callable[[str], None] = speak_line or (lambda _text: None)
+        #: Add these files to the batch queue (builds the Batch workspace if need be).
+        self.transcribe_files: Callable[[Sequence[Path]], None] = transcribe_files or (lambda _paths: None)
+        #: Open the Settings dialog (a page's "Open Settings" button).
+        self.open_settings: Callable[[], object] = open_settings or (lambda: None)
+        self._cleanups: list[Cleanup] = []
 
     @property
     def bridge(self) -> AsyncBridge:

@@ -7,7 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -25,7 +25,10 @@ from studio.qt.status_bar import EngineIndicator
 from studio.qt.workspaces import COMMON_ACTIONS, WORKSPACES, WorkspaceAction, WorkspaceSpec, make_workspace
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent  # for the annotation only: the type costs start-up time to create
+    # For annotations only: a Qt type costs start-up time to create (the actions' types are made by ``complete``).
+    from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+
+    Keys = QKeySequence.StandardKey | str
 
 
 class MainWindow(QMainWindow):
@@ -41,7 +44,6 @@ class MainWindow(QMainWindow):
         self._state = state
         self._colors = colors
         self.setWindowTitle(APP_NAME)
-        self.setWindowIcon(icon("app", None, 128))
         self.resize(1100, 720)
         self.setMinimumSize(720, 480)
 
@@ -73,39 +75,54 @@ class MainWindow(QMainWindow):
 
         self.indicator = EngineIndicator(state, colors, self.statusBar())
         self.indicator.settings_requested.connect(self.settings_requested)
-        self._build_menus()
+        self._completed = False
+        self._build_menu_bar()
         self._restyle()
         self.sidebar.setCurrentRow(0)
         self._unsubscribe = state.settings_store.changed.subscribe(self._settings_changed)
 
     # -- menus and shortcuts -------------------------------------------------------------------------
-    Keys = QKeySequence.StandardKey | str
+    def complete(self) -> None:
+        """What waits until the window is on screen (``Studio.start``): the menus' actions with their
+        shortcuts, the window icon, the engine in the status bar, and the page that is showing. The first
+        frame has the menu titles, the sidebar and the status bar, so nothing moves when these arrive."""
+        if self._completed:
+            return
+        self._completed = True
+        self._fill_menus()
+        self.setWindowIcon(icon("app", None, 128))
+        self.indicator.activate()
+        self.build_current_page()
 
     def _action(self, text: str, slot: Callable[[], object], keys: tuple[Keys, ...] = ()) -> QAction:
-        """An action of the window; its shortcut (the first of ``keys`` the platform defines) is set by
-        ``install_shortcuts``, after the window is on screen, because key sequences build Qt's large enum
-        namespace, which is slow to create."""
+        """An action of the window, with the first of ``keys`` the platform defines as its shortcut."""
+        from PySide6.QtGui import QAction, QKeySequence
+
         action = QAction(text, self)
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
-        if keys:
-            self._pending_shortcuts.append((action, keys))
+        for key in keys:
+            sequence = QKeySequence(key)
+            if not sequence.isEmpty():
+                action.setShortcut(sequence)
+                break
         return action
 
-    def install_shortcuts(self) -> None:
-        for action, keys in self._pending_shortcuts:
-            for key in keys:
-                sequence = QKeySequence(key)
-                if not sequence.isEmpty():
-                    action.setShortcut(sequence)
-                    break
-        self._pending_shortcuts.clear()
-
-    def _build_menus(self) -> None:
-        self._pending_shortcuts: list[tuple[QAction, tuple[MainWindow.Keys, ...]]] = []
-        standard = QKeySequence.StandardKey
+    def _build_menu_bar(self) -> None:
+        """The menu titles, for the first frame; their actions are made by ``complete`` (key sequences build
+        Qt's large enum namespace, which is slow to create)."""
         menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
+        self._menus = {"file": menu.addMenu("&File"), "edit": menu.addMenu("&Edit"), "view": menu.addMenu("&View")}
+        for spec in WORKSPACES:
+            if spec.actions:
+                self._menus[spec.key] = menu.addMenu(f"&{spec.title}")
+        self._menus["help"] = menu.addMenu("&Help")
+
+    def _fill_menus(self) -> None:
+        from PySide6.QtGui import QActionGroup, QKeySequence
+
+        standard = QKeySequence.StandardKey
+        file_menu = self._menus["file"]
         self.settings_action = self._action("&Settings…", self.settings_requested.emit,
                                             (standard.Preferences, "Ctrl+,"))
         file_menu.addAction(self.settings_action)
@@ -113,15 +130,14 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("&Quit", self.close, (standard.Quit, "Ctrl+Q"))
         file_menu.addAction(self.quit_action)
 
-        edit_menu = menu.addMenu("&Edit")
         self.common_actions: list[QAction] = []
         for item in COMMON_ACTIONS:
             action = self._action(item.text, partial(self._run_common_action, item),
                                   (item.shortcut,) if item.shortcut else ())
-            edit_menu.addAction(action)
+            self._menus["edit"].addAction(action)
             self.common_actions.append(action)
 
-        view_menu = menu.addMenu("&View")
+        view_menu = self._menus["view"]
         self.workspace_actions: list[QAction] = []
         for row, spec in enumerate(WORKSPACES):
             action = self._action(spec.heading, partial(self.sidebar.setCurrentRow, row), (spec.shortcut,))
@@ -140,16 +156,13 @@ class MainWindow(QMainWindow):
 
         self.workspace_action_map: dict[tuple[str, str], QAction] = {}
         for spec in WORKSPACES:
-            if not spec.actions:
-                continue
-            workspace_menu = menu.addMenu(f"&{spec.title}")
             for item in spec.actions:
                 action = self._action(item.text, partial(self._run_workspace_action, spec, item),
                                       (item.shortcut,) if item.shortcut else ())
-                workspace_menu.addAction(action)
+                self._menus[spec.key].addAction(action)
                 self.workspace_action_map[(spec.key, item.id)] = action
 
-        help_menu = menu.addMenu("&Help")
+        help_menu = self._menus["help"]
         self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts,
                                              (standard.HelpContents, "F1"))
         help_menu.addAction(self.shortcuts_action)
@@ -158,6 +171,8 @@ class MainWindow(QMainWindow):
     def shortcut_rows(self) -> list[tuple[str, str]]:
         actions = [self.settings_action, self.quit_action, *self.workspace_actions,
                    *self.workspace_action_map.values(), *self.common_actions, self.shortcuts_action]
+        from PySide6.QtGui import QKeySequence
+
         rows = [(a.text().replace("&", ""), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
                 for a in actions if not a.shortcut().isEmpty()]
         for spec in WORKSPACES:
@@ -241,8 +256,9 @@ class MainWindow(QMainWindow):
             self._state.save_settings(self._state.settings.replace(theme=theme))
 
     def _settings_changed(self, settings: Settings) -> None:
-        for action in self.theme_group.actions():
-            action.setChecked(action.data() == settings.theme.value)
+        if self._completed:
+            for action in self.theme_group.actions():
+                action.setChecked(action.data() == settings.theme.value)
         if self._colors() != self._styled_with:
             self._restyle()
 

@@ -9,11 +9,11 @@ from PySide6.QtWidgets import QStatusBar, QToolButton, QWidget
 
 from studio.qt.theme import Colors
 from studio.services.app_state import AppState
-from studio.services.engine import EngineKind
 
 
 class EngineIndicator(QWidget):
-    """Two flat buttons in the status bar; re-rendered whenever the app state changes."""
+    """Two flat buttons in the status bar; re-rendered whenever the app state changes, once ``activate`` has
+    been called (when the window is on screen: the engine's modules are not needed for the first frame)."""
 
     settings_requested = Signal()
 
@@ -27,11 +27,19 @@ class EngineIndicator(QWidget):
             button.setAutoRaise(True)
             button.clicked.connect(self.settings_requested)
             status_bar.addPermanentWidget(button)
+        self._active = False
         self._unsubscribe = state.changed.subscribe(lambda _state: self.refresh())
         self.destroyed.connect(lambda *_: self._unsubscribe())
+
+    def activate(self) -> None:
+        self._active = True
         self.refresh()
 
     def refresh(self) -> None:
+        if not self._active:
+            return
+        from studio.services.engine import EngineKind
+
         engine = self._state.engine
         colors = self._colors()
         dot = colors.ok if engine.ready else colors.warn
@@ -50,6 +58,8 @@ class EngineIndicator(QWidget):
         self.key_button.setAccessibleName(key.describe())
 
     def _engine_tooltip(self) -> str:
+        from studio.services.engine import EngineKind
+
         engine = self._state.engine
         if engine.kind is EngineKind.LOCAL:
             local = self._state.local

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from studio.api.endpoints import Endpoints
 from studio.core.observable import Observable
 from studio.core.settings import Settings
-from studio.local.availability import LocalEngineInfo, resolve_model
-from studio.services.capabilities import Capabilities, capabilities
-from studio.services.engine import ActiveEngine, KeySource, KeyStatus, resolve_engine
 from studio.storage.settings_store import SettingsStore
 
-LocalProbe = Callable[[str], LocalEngineInfo]  # the Whisper model setting -> what the built-in engine would run
+if TYPE_CHECKING:
+    # Imported when first asked for: the window's first frame shows settings, not the engine (start-up time).
+    from studio.api.endpoints import Endpoints
+    from studio.local.availability import LocalEngineInfo
+    from studio.services.capabilities import Capabilities
+    from studio.services.engine import ActiveEngine, KeyStatus
+
+LocalProbe = Callable[[str], "LocalEngineInfo"]  # the Whisper model setting -> what the built-in engine would run
 
 
 class AppState:
@@ -21,15 +25,15 @@ class AppState:
     def __init__(self, settings: SettingsStore, local: LocalEngineInfo | LocalProbe,
                  env: Mapping[str, str]) -> None:
         self.settings_store = settings
-        if isinstance(local, LocalEngineInfo):
-            fixed = local
-            self._probe: LocalProbe = lambda _model: fixed
+        if callable(local):
+            self._probe: LocalProbe = local
         else:
-            self._probe = local
+            fixed = local
+            self._probe = lambda _model: fixed
         self._local: tuple[str, LocalEngineInfo] | None = None
         self.local_endpoints: Endpoints | None = None  # the built-in engine's, while it runs
         self.env = env
-        self.key = KeyStatus(KeySource.UNKNOWN)
+        self._key: KeyStatus | None = None  # None: not looked up yet
         self.changed: Observable[AppState] = Observable()
         settings.changed.subscribe(lambda _settings: self.changed.emit(self))
 
@@ -50,17 +54,31 @@ class AppState:
         return self._probe(model)
 
     @property
+    def key(self) -> KeyStatus:
+        """Where the API key comes from (``KeySource.UNKNOWN`` until the keychain has been read)."""
+        if self._key is None:
+            from studio.services.engine import KeySource, KeyStatus
+
+            self._key = KeyStatus(KeySource.UNKNOWN)
+        return self._key
+
+    @property
     def engine(self) -> ActiveEngine:
+        from studio.services.engine import resolve_engine
+
         return resolve_engine(self.settings, self.key, self.local, self.env, self.local_endpoints)
 
     @property
     def capabilities(self) -> Capabilities:
         """What the active engine can do (the workspaces say what it cannot before starting)."""
+        from studio.local.availability import resolve_model
+        from studio.services.capabilities import capabilities
+
         return capabilities(self.engine, resolve_model(self.settings.whisper_model).english_only)
 
     def set_key_status(self, key: KeyStatus) -> None:
         if key != self.key:
-            self.key = key
+            self._key = key
             self.changed.emit(self)
 
     def set_local_endpoints(self, endpoints: Endpoints | None) -> None:

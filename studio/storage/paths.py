@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import platformdirs
 
@@ -18,8 +18,7 @@ from studio import APP_ID
 ENV_HOME = "STUDIO_HOME"
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):  # a NamedTuple, not a dataclass: it is made on the start-up path, where each ms counts
     config: Path
     data: Path
     cache: Path

@@ -9,6 +9,7 @@ from studio.api.endpoints import ENV_API_KEY, ENV_RT_URL
 from studio.core.settings import Region, Theme
 from studio.qt.theme import DARK, LIGHT
 from studio.services.engine import KeySource
+from studio.storage.paths import Paths
 from tests.fakes.secrets import MemorySecretStore
 from tests.qt.conftest import StudioFactory
 
@@ -47,6 +48,29 @@ def test_shortcuts_switch_workspaces(qtbot: QtBot, make_studio: StudioFactory) -
     rows = dict(window.shortcut_rows())
     assert rows["Live captions"] == "Ctrl+1"
     assert rows["Settings…"] and rows["Quit"] == "Ctrl+Q"
+
+
+def test_the_first_frame_has_the_menu_titles_and_the_rest_comes_once_the_window_shows(
+        qtbot: QtBot, qapp: QApplication, studio_home: Paths) -> None:
+    from studio.app import Studio
+
+    studio = Studio(qapp, {}, studio_home, secrets=MemorySecretStore())
+    qtbot.addWidget(studio.window)
+    window = studio.window
+    titles = [action.text() for action in window.menuBar().actions()]
+    assert titles == ["&File", "&Edit", "&View", "&Live", "&Batch", "&Voices", "&Help"]
+    assert all(not action.menu().actions() for action in window.menuBar().actions())
+    assert window.indicator.engine_button.text() == ""  # the engine is looked at once the window shows
+    assert window.windowIcon().isNull()
+    studio.start()
+    assert [action.text() for action in window.menuBar().actions()] == titles  # nothing moves
+    assert all(action.menu().actions() for action in window.menuBar().actions())
+    assert window.settings_action.shortcut().toString() and window.quit_action.shortcut().toString() == "Ctrl+Q"
+    assert window.indicator.engine_button.text().startswith("● Built-in engine")
+    assert not window.windowIcon().isNull()
+    assert set(window.built_pages()) == {"live"}
+    qtbot.waitUntil(lambda: studio.state.key.source is not KeySource.UNKNOWN, timeout=3000)
+    window.close()
 
 
 def test_status_bar_without_a_key_shows_the_built_in_engine(make_studio: StudioFactory) -> None:
