@@ -17,7 +17,7 @@ from tests.conftest import REPO
 # A workspace replaced by a page that breaks the way a broken installation does: when it is built (a missing
 # module), or in a slot once it is on screen (a library that fails to load late, like pyqtgraph's OpenGL).
 BROKEN = """
-import dataclasses, sys, types
+import sys, types
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 import studio.qt.workspaces as workspaces
@@ -38,8 +38,8 @@ module = types.ModuleType("broken_pages")
 module.LateFailure, module.EarlyFailure = LateFailure, EarlyFailure
 sys.modules["broken_pages"] = module
 live, batch, voices = workspaces.WORKSPACES
-replace = {"late": (live, batch, dataclasses.replace(voices, factory="broken_pages:LateFailure")),
-           "early": (live, dataclasses.replace(batch, factory="broken_pages:EarlyFailure"), voices)}
+replace = {"late": (live, batch, voices._replace(factory="broken_pages:LateFailure")),
+           "early": (live, batch._replace(factory="broken_pages:EarlyFailure"), voices)}
 workspaces.WORKSPACES = replace[sys.argv[1]]
 import studio.qt.smoke
 studio.qt.smoke.WORKSPACES = workspaces.WORKSPACES
