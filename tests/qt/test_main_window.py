@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from studio.api.endpoints import ENV_API_KEY, ENV_RT_URL
@@ -59,12 +61,13 @@ def test_the_first_frame_has_the_menu_titles_and_the_rest_comes_once_the_window_
     window = studio.window
     titles = [action.text() for action in window.menuBar().actions()]
     assert titles == ["&File", "&Edit", "&View", "&Live", "&Batch", "&Voices", "&Help"]
-    assert all(not action.menu().actions() for action in window.menuBar().actions())
+    menus = [cast(QMenu, action.menu()) for action in window.menuBar().actions()]
+    assert all(not menu.actions() for menu in menus)
     assert window.indicator.engine_button.text() == ""  # the engine is looked at once the window shows
     assert window.windowIcon().isNull()
     studio.start()
     assert [action.text() for action in window.menuBar().actions()] == titles  # nothing moves
-    assert all(action.menu().actions() for action in window.menuBar().actions())
+    assert all(menu.actions() for menu in menus)
     assert window.settings_action.shortcut().toString() and window.quit_action.shortcut().toString() == "Ctrl+Q"
     assert window.indicator.engine_button.text().startswith("● Built-in engine")
     assert not window.windowIcon().isNull()
