@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from functools import partial
 from typing import Any, Generic, TypeVar
 
+import sniffio
 from PySide6.QtCore import QObject, Signal, Slot
 from shiboken6 import isValid
 
@@ -82,6 +83,9 @@ class AsyncBridge(QObject):
 
     def _run_loop(self) -> None:
         asyncio.set_event_loop(self._loop)
+        # Only asyncio runs on this thread: said once, sniffio (asked by httpx's transport several times per
+        # request) answers at once instead of importing and looking for the current task each time.
+        sniffio.thread_local.name = "asyncio"
         self._loop.call_soon(self._started.set)
         try:
             self._loop.run_forever()

@@ -201,9 +201,7 @@ class QueueView(QWidget):
         self.stack.setCurrentWidget(self.table if len(self.board) else self.hint)
         self.pause.setChecked(self.board.paused)
         self.pause.setText("Resume queue" if self.board.paused else "Pause queue")
-        counts: dict[str, int] = {}
-        for job in self.board.jobs:
-            counts[job.state.value] = counts.get(job.state.value, 0) + 1
+        counts = {state.value: number for state, number in self.board.counts.items()}
         parts = [f"{counts[key]} {label}" for key, label in (("done", "done"), ("failed", "failed"))
                  if counts.get(key)]
         running = sum(counts.get(key, 0) for key in ("uploading", "processing", "waiting"))

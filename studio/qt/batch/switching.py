@@ -25,7 +25,7 @@ _WORKING = frozenset({JobState.UPLOADING, JobState.PROCESSING})
 
 def working(board: JobBoard) -> bool:
     """Whether the queue is checking, sending or polling a job (or will, as soon as it can: queued, not paused)."""
-    return any(job.state in _WORKING or (job.state is JobState.QUEUED and not board.paused) for job in board.jobs)
+    return board.count(_WORKING) > 0 or (board.counts[JobState.QUEUED] > 0 and not board.paused)
 
 
 class WhileBusy:

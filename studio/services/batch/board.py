@@ -12,10 +12,11 @@ progress moved). The table model is a thin adapter over this list.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from studio.core.jobs import Job
+from studio.core.jobs import Job, JobState
 from studio.core.observable import Observable
 from studio.services.batch.queue import QueueUpdate
 
@@ -36,6 +37,8 @@ class JobBoard:
     def __init__(self) -> None:
         self.jobs: list[Job] = []
         self._rows: dict[str, int] = {}
+        #: How many jobs are in each state (kept as the jobs change: summaries need not count 500 rows).
+        self.counts: Counter[JobState] = Counter()
         self.paused = False
         self.problem = ""
         self.changes: Observable[BoardChange] = Observable()
@@ -50,6 +53,9 @@ class JobBoard:
         row = self._rows.get(job_id)
         return self.jobs[row] if row is not None else None
 
+    def count(self, states: Iterable[JobState]) -> int:
+        return sum(self.counts[state] for state in states)
+
     def _reindex(self) -> None:
         self._rows = {job.id: row for row, job in enumerate(self.jobs)}
 
@@ -61,12 +67,14 @@ class JobBoard:
             if update.reset is not None:
                 self._both("reset")
                 self.jobs = list(update.reset)
+                self.counts = Counter(job.state for job in self.jobs)
                 self._reindex()
                 self.changes.emit(BoardChange("reset"))
             if update.added:
                 first = len(self.jobs)
                 self._both("inserted", first, len(update.added))
                 self.jobs.extend(update.added)
+                self.counts.update(job.state for job in update.added)
                 for row, job in enumerate(update.added, first):
                     self._rows[job.id] = row
                 self.changes.emit(BoardChange("inserted", first=first, count=len(update.added)))
@@ -83,6 +91,8 @@ class JobBoard:
                 for job in update.changed:
                     found = self._rows.get(job.id)
                     if found is not None:
+                        self.counts[self.jobs[found].state] -= 1
+                        self.counts[job.state] += 1
                         self.jobs[found] = job
                         rows.append(found)
                 if rows:
@@ -102,6 +112,7 @@ class JobBoard:
             while rows and rows[0] == first - 1:
                 first = rows.pop(0)
             self._both("removed", first, last - first + 1)
+            self.counts.subtract(job.state for job in self.jobs[first:last + 1])
             del self.jobs[first:last + 1]
             self._reindex()
             self.changes.emit(BoardChange("removed", first=first, count=last - first + 1))
