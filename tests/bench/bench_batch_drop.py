@@ -3,7 +3,11 @@ the uploads and the polling run.
 
 Run: .venv/bin/python -m tests.bench.bench_batch_drop   [--files 500] [--seconds 60]
 The studio runs offscreen in this process, on a local server in another process (tests.qt.batch.slow_server:
-scripted recognition, jobs kept running 2 s, no upload delay), with its default four uploads at a time.
+scripted recognition, jobs kept running 2 s, no upload delay), with its default four uploads at a time. The
+server stands in for the service, which runs on other machines; ``--server-priority low`` runs it at the lowest
+scheduling priority (nice 19), so that on a 2-core machine it takes a core only when the studio leaves one free
+(by default it competes for the cores like any process). The ticks late by a frame are listed with their time
+after the drop.
 A 5 ms timer on the GUI thread measures how late each tick comes: the stall of a tick is its lateness.
 Target: p99 stall < 16 ms (one frame at 60 Hz).
 
@@ -31,6 +35,7 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
 from studio.app import Studio
+from studio.core.jobs import UNFINISHED
 from studio.qt.batch.page import BatchPage
 from studio.storage.paths import default_paths
 from tests.conftest import SHARED_AUDIO
@@ -60,8 +65,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to measure stalls, at most")
+    parser.add_argument("--server-priority", choices=("low", "normal"), default="normal",
+                        help="the local server's scheduling priority (see the module's documentation)")
     args = parser.parse_args()
-    server, batch_url = start_server(job_seconds=2.0, accept_delay=0.0)
+    server, batch_url = start_server(job_seconds=2.0, accept_delay=0.0, nice=19 if args.server_priority == "low" else 0)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
             root = Path(tmp)
@@ -93,15 +100,18 @@ def run(root: Path, folder: Path, batch_url: str, count: int, seconds: float) ->
     # For ticks later than a frame: how the GUI thread spent the gap (running; runnable, waiting for a core;
     # the rest blocked, which here is waiting for the GIL), from the kernel's schedstat of the thread.
     late_split: list[tuple[float, float]] = []
-    schedstat = Path(f"/proc/self/task/{threading.main_thread().native_id}/schedstat")
+    late_at: list[tuple[float, float]] = []  # (ms since the drop, how late) of the ticks late by a frame
+    # Kept open and read in place: opening it on every tick would be GUI work the studio does not do.
+    schedstat = os.open(f"/proc/self/task/{threading.main_thread().native_id}/schedstat", os.O_RDONLY)
 
     def tick() -> None:
         now = clock.nsecsElapsed() / 1e6
-        ran, queued = (int(value) / 1e6 for value in schedstat.read_text().split()[:2])
+        ran, queued = (int(value) / 1e6 for value in os.pread(schedstat, 128, 0).split()[:2])
         if last[0]:
             late = max(0.0, now - last[0] - TICK_MS)
             lateness.append(late)
             if late >= 16:
+                late_at.append((now, late))
                 gap = now - last[0]
                 late_split.append((min(1.0, (ran - last[1]) / gap), min(1.0, (queued - last[2]) / gap)))
         last[0], last[1], last[2] = now, ran, queued
@@ -113,7 +123,7 @@ def run(root: Path, folder: Path, batch_url: str, count: int, seconds: float) ->
         board = page.runtime.board
         if "rows" not in marks and page.queue.model.rowCount() == count:
             marks["rows"] = now
-        finished = sum(1 for job in board.jobs if not job.unfinished)
+        finished = len(board) - board.count(UNFINISHED)
         if len(board) == count and finished == count and "done" not in marks:
             marks["done"] = now
         if "done" in marks or now - marks["drop"] > seconds:
@@ -135,6 +145,7 @@ def run(root: Path, folder: Path, batch_url: str, count: int, seconds: float) ->
     page.runtime.start(lambda: QTimer.singleShot(200, start))
     cpu_before = thread_cpu()
     app.exec()
+    os.close(schedstat)
     interval = sys.getswitchinterval()
     jobs = page.runtime.board.jobs
     done = sum(1 for job in jobs if job.state.value == "done")
@@ -152,6 +163,9 @@ def run(root: Path, folder: Path, batch_url: str, count: int, seconds: float) ->
         queued = statistics.mean(split[1] for split in late_split)
         print(f"ticks late by a frame:   {len(late_split)}; of their gaps the GUI thread ran {ran * 100:.0f} %, "
               f"waited for a core {queued * 100:.0f} %, was blocked (the GIL) {(1 - ran - queued) * 100:.0f} %")
+    if late_at:
+        print("late ticks (s after drop: ms late): "
+              + ", ".join(f"{at / 1000:.1f}: {late:.0f}" for at, late in late_at))
     print(f"switch interval at end:  {interval * 1000:g} ms; load average {os.getloadavg()[0]:.2f}")
     used = {kind: cpu_after.get(kind, 0.0) - cpu_before.get(kind, 0.0) for kind in cpu_after}
     print("CPU by thread:           " + ", ".join(f"{kind} {seconds:.1f} s" for kind, seconds in

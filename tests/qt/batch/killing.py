@@ -56,11 +56,14 @@ class Lines:
         return line
 
 
-def start_server(job_seconds: float = 2.0, accept_delay: float = 1.0,
-                 hold_second_upload: bool = False) -> tuple[subprocess.Popen[str], str]:
+def start_server(job_seconds: float = 2.0, accept_delay: float = 1.0, hold_second_upload: bool = False,
+                 nice: int = 0) -> tuple[subprocess.Popen[str], str]:
+    """The slow server in a process of its own; ``nice``: its scheduling priority (a benchmark runs it low, as
+    the stand-in for a service on another machine)."""
     hold = ["--hold-second-upload"] if hold_second_upload else []
     server = subprocess.Popen([sys.executable, "-m", "tests.qt.batch.slow_server", KEY, "--job-seconds",
-                               str(job_seconds), "--accept-delay", str(accept_delay), *hold], cwd=REPO, text=True,
+                               str(job_seconds), "--accept-delay", str(accept_delay), "--nice", str(nice), *hold],
+                              cwd=REPO, text=True,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               # A studio killed mid-upload leaves the server a broken connection, which aiohttp
                               # logs with a traceback (the server's own affair): kept out of the output.

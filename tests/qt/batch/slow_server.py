@@ -2,7 +2,7 @@
 the studio it serves: scripted recognition, jobs that stay ``running`` a while, and uploads that the server
 takes its time to accept (so a kill finds some mid-upload).
 
-Run: python -m tests.qt.batch.slow_server KEY [--job-seconds S] [--accept-delay S] [--hold-second-upload]
+Run: python -m tests.qt.batch.slow_server KEY [--job-seconds S] [--accept-delay S] [--hold-second-upload] [--nice N]
 (``--hold-second-upload``: the second job upload is never answered, so its sender stays mid-upload until it goes
 away; the server then drops it unserved, as a service that never got the whole body would.)
 Prints ``batch <url>``, then serves until its standard input closes (or SIGTERM).
@@ -47,7 +47,10 @@ def main() -> int:
     parser.add_argument("--job-seconds", type=float, default=2.0)
     parser.add_argument("--accept-delay", type=float, default=1.0)
     parser.add_argument("--hold-second-upload", action="store_true")
+    parser.add_argument("--nice", type=int, default=0, help="lower this process's scheduling priority by N")
     args = parser.parse_args()
+    if args.nice:
+        os.nice(args.nice)
     asyncio.run(serve(args.key, args.job_seconds, args.accept_delay, args.hold_second_upload))
     return 0
 
