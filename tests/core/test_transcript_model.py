@@ -306,3 +306,16 @@ def test_default_names_of_speakers_inside_numbered_channels() -> None:
     one = Transcript()
     one.apply(final([word("solo", 0.0, 0.3, "S3"), word("who", 0.4, 0.6, "UU")], 0.0, 0.7))
     assert [(s.key, s.display) for s in one.speakers] == [("S3", "Speaker 3"), ("UU", "Unknown speaker")]
+
+
+def test_a_channels_speaker_is_found_without_registering_one() -> None:
+    from studio.core.transcript.speakers import SpeakerRegistry
+
+    speakers = SpeakerRegistry()
+    assert speakers.find("Them") is None and len(speakers) == 0  # asking takes no colour, adds no speaker
+    speakers.get("Me")
+    first = speakers.get("Them/S1")
+    speakers.get("Them/S2")
+    assert speakers.find("Them") is first and "Them" not in speakers  # channel_and_speaker: its first speaker
+    assert speakers.find("Me") is speakers.get("Me")
+    assert len(speakers) == 3

@@ -103,6 +103,14 @@ class SpeakerRegistry:
             speaker = self._add(key, channel, label if channel is not None else None)
         return speaker
 
+    def find(self, channel: str) -> Speaker | None:
+        """The speaker of ``channel`` — its own (``Them`` in channel diarization), else the first one heard in it
+        (``Them/S1`` with speakers in channels) — or None; never registers one (a query takes no colour)."""
+        speaker = self._speakers.get(channel)
+        if speaker is None:
+            speaker = next((s for s in self._speakers.values() if s.channel == channel), None)
+        return speaker
+
     def of(self, token: Token) -> Speaker:
         """The speaker of ``token`` (its ``speaker_key``), registered (with the next colour) if it is new."""
         key = speaker_key(token)

@@ -60,8 +60,10 @@ class WaveformHost(QObject):
     def _lane_color(self, lane: Lane) -> QColor:
         colors = self.context.colors()
         if lane.channel is not None:  # the words of this lane are its channel's: the same colour
-            return speaker_color(self.transcript.speakers.get(lane.channel).colour, colors)
-        if self.controller.active:  # one stream: the speakers inside it have the colours
+            speaker = self.transcript.speakers.find(lane.channel)
+            if speaker is not None:
+                return speaker_color(speaker.colour, colors)
+        elif self.controller.active:  # one stream: the speakers inside it have the colours
             return QColor(colors.accent)
         return speaker_color(0 if lane.label == "Me" else 1, colors)  # as a two-channel session will colour them
 
