@@ -25,7 +25,6 @@ from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -40,9 +39,10 @@ from studio.qt.live.devices import DeviceWatch
 from studio.qt.live.overlay import CaptionOverlay, OverlayStyle
 from studio.qt.live.overlay_host import OverlayHost, overlay_style
 from studio.qt.live.recording_controls import RecordingControls
+from studio.qt.live.session_bar import SessionBar
+from studio.qt.live.settings_writer import LiveSettingsWriter
 from studio.qt.live.side_panel import SidePanel
 from studio.qt.live.source_picker import SourcePicker
-from studio.qt.live.status import SessionStatus
 from studio.qt.live.tabs import LiveTabs
 from studio.qt.live.waveform_host import WaveformHost
 from studio.qt.transcript import TranscriptView
@@ -79,50 +79,31 @@ class LivePage(QWidget):
         context.on_shutdown(self._finish_recording)  # after the controller's: the session has stopped by then
         self.exported = True  # nothing to lose yet
         self._awaiting_key: Callable[[], None] | None = None  # a Start waiting for the keychain's answer
+        self.settings_writer = LiveSettingsWriter(context.state, self)
         self.overlay_host = OverlayHost(context, self.transcript, self._change_live, self)
         self._arriving = False
 
         # -- the top bar --------------------------------------------------------------------------------
         self.picker = SourcePicker(context.colors, SourceChoice(_kind(live.source_kind), live.microphone_id or None,
                                                                 live.system_id or None))
-        self.start_button = QPushButton("Start")
-        self.start_button.setObjectName("StartButton")
-        self.start_button.setAccessibleName("Start captioning")
-        self.start_button.setToolTip("Start or stop captioning (Ctrl+R)")
-        self.start_button.setMinimumWidth(110)
+        self.session_bar = SessionBar(context.colors)
+        self.start_button, self.bookmark_button = self.session_bar.start_button, self.session_bar.bookmark_button
+        self.overlay_button, self.export_button = self.session_bar.overlay_button, self.session_bar.export_button
         self.start_button.clicked.connect(self.start_stop)
-        self.bookmark_button = QPushButton("Bookmark")
-        self.bookmark_button.setAccessibleName("Bookmark this moment")
-        self.bookmark_button.setToolTip("Mark this moment of the session (Ctrl+B)")
         self.bookmark_button.clicked.connect(lambda: self.controller.bookmark())
-        self.overlay_button = QPushButton("Overlay")
-        self.overlay_button.setAccessibleName("Show or hide the caption overlay")
-        self.overlay_button.setToolTip("Captions in an always-on-top window (Ctrl+Shift+C)")
-        self.overlay_button.setCheckable(True)
         self.overlay_button.clicked.connect(self.toggle_overlay)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setAccessibleName("Export the transcript")
-        self.export_button.setToolTip("TXT, SRT, VTT, JSON or DOCX (Ctrl+E)")
         self.export_button.clicked.connect(self.export)
-        self.session_status = SessionStatus(context.colors)  # the state and clock; reconnecting, recording
+        self.session_status = self.session_bar.session_status
         self.status, self.detail = self.session_status.status, self.session_status.detail
         self.engine_note = make_label("", "SectionHint", wrap=True)
         self.engine_note.setAccessibleName("What the engine cannot do")
         self.banner = ProblemBanner(context.colors)
         self.banner.action_requested.connect(self._problem_action)
 
-        buttons = QHBoxLayout()
-        buttons.setSpacing(6)
-        for button in (self.start_button, self.bookmark_button, self.overlay_button, self.export_button):
-            buttons.addWidget(button)
-        controls = QVBoxLayout()
-        controls.addLayout(buttons)
-        controls.addWidget(self.session_status)
-        controls.addStretch(1)
         top = QHBoxLayout()
         top.addWidget(self.picker, 1)
         top.addSpacing(12)
-        top.addLayout(controls)
+        top.addWidget(self.session_bar)
 
         # -- the body -----------------------------------------------------------------------------------
         self.view = TranscriptView(self.transcript, colors=context.colors, mode="live")
@@ -186,10 +167,6 @@ class LivePage(QWidget):
         self._clock = QTimer(self)
         self._clock.setInterval(500)
         self._clock.timeout.connect(self._tick_status)
-        self._saver = QTimer(self)
-        self._saver.setSingleShot(True)
-        self._saver.setInterval(400)
-        self._saver.timeout.connect(self._save)
         self._update_engine_note()
         self._update_buttons()
 
@@ -328,14 +305,7 @@ class LivePage(QWidget):
 
     # -- settings -------------------------------------------------------------------------------------
     def _change_live(self, **fields: object) -> None:
-        self._pending = {**getattr(self, "_pending", {}), **fields}
-        self._saver.start()
-
-    def _save(self) -> None:
-        pending, self._pending = getattr(self, "_pending", {}), {}
-        if pending:
-            state = self.context.state
-            state.save_settings(state.settings.replace(live=state.settings.live.replace(**pending)))
+        self.settings_writer.change(**fields)
 
     def _choice_changed(self, choice: SourceChoice) -> None:
         self._change_live(source_kind=choice.kind.value, microphone_id=choice.microphone_id or "",
@@ -391,25 +361,11 @@ class LivePage(QWidget):
         self._tick_status()
         self._update_engine_note()
 
-    def _style_start(self) -> None:
-        c = self.context.colors()
-        color = c.error if self.controller.state.active else c.accent
-        self.start_button.setStyleSheet(
-            f"#StartButton {{ background: {color}; color: {c.accent_text}; font-weight: 600; border: none; "
-            f"border-radius: 6px; padding: 6px 18px; }} #StartButton:disabled {{ background: {c.border}; }}")
-
     def _update_buttons(self) -> None:
         state = self.controller.state
-        active = state.active
-        self._style_start()
-        self.start_button.setText({SessionState.CONNECTING: "Stop", SessionState.RUNNING: "Stop",
-                                   SessionState.RECONNECTING: "Stop", SessionState.STOPPING: "Stopping…"}
-                                  .get(state, "Start"))
-        self.start_button.setAccessibleName("Stop captioning" if active else "Start captioning")
-        self.start_button.setEnabled(state is not SessionState.STOPPING)
-        self.bookmark_button.setEnabled(state in (SessionState.RUNNING, SessionState.CONNECTING))
-        self.picker.set_running(active)
-        self.session_settings.set_running(active)
+        self.session_bar.show_state(state)
+        self.picker.set_running(state.active)
+        self.session_settings.set_running(state.active)
 
     def _tick_status(self) -> None:
         self.session_status.tick(self.controller.session, self.controller.state)
@@ -454,7 +410,7 @@ class LivePage(QWidget):
 
     # -- the window -----------------------------------------------------------------------------------
     def restyle(self, color: QColor) -> None:
-        self._style_start()
+        self.session_bar.restyle(self.controller.state.active)
         self.session_status.restyle()
         self.banner.restyle()
         self.view.restyle()
@@ -473,6 +429,7 @@ class LivePage(QWidget):
                                           "way are received first.")
             if answer != QMessageBox.StandardButton.Yes:
                 return False
+        self.settings_writer.flush()  # a change made just before quitting is kept
         self.overlay_host.close()
         if self.library is not None:
             self.library.close_media()
