@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from shiboken6 import isValid
 
 T = TypeVar("T")
+Cleanup = Callable[[], Coroutine[Any, Any, object]]
 
 log = logging.getLogger(__name__)
 
@@ -152,24 +153,26 @@ class AsyncBridge(QObject):
         if not self._closed:
             self._deliver.emit(call)
 
-    def shutdown(self, timeout: float = 1.5,
-                 cleanup: Sequence[Callable[[], Coroutine[Any, Any, object]]] = ()) -> bool:
+    def shutdown(self, timeout: float = 1.5, cleanup: Sequence[Cleanup | tuple[Cleanup, float]] = ()) -> bool:
         """Await each ``cleanup`` (e.g. stopping a server, so its socket closes), then cancel all tasks, let
-        them unwind — all within about ``timeout`` seconds — stop the loop and join the thread.
+        them unwind, stop the loop and join the thread. A step may take ``timeout / 2`` seconds, or as long as
+        it was given with it (``(step, seconds)``: a live session delivering its last finals); the rest takes
+        about ``timeout``.
 
         Returns True when everything stopped in time. Deliveries still queued are dropped.
         """
         if self._closed:
             return True
         self._closed = True
+        steps = [entry if isinstance(entry, tuple) else (entry, timeout / 2) for entry in cleanup]
 
         async def cancel_all() -> None:
-            for step in cleanup:
+            for step, seconds in steps:
                 try:
-                    await asyncio.wait_for(step(), timeout / 2)
+                    await asyncio.wait_for(step(), seconds)
                 except TimeoutError:  # wait_for's, whose message is empty: say which step and how long
                     log.warning("clean-up at shutdown: %s did not finish within %.2f s; going on without it",
-                                _name(step), timeout / 2)
+                                _name(step), seconds)
                 except asyncio.CancelledError:
                     task = asyncio.current_task()
                     if task is not None and task.cancelling():
@@ -187,7 +190,8 @@ class AsyncBridge(QObject):
 
         clean = True
         try:
-            asyncio.run_coroutine_threadsafe(cancel_all(), self._loop).result(timeout + 0.25)
+            asyncio.run_coroutine_threadsafe(cancel_all(), self._loop).result(
+                sum(seconds for _step, seconds in steps) + timeout + 0.25)
         except (concurrent.futures.TimeoutError, RuntimeError):
             clean = False
             log.warning("background tasks did not finish within %.1f s of shutdown", timeout)

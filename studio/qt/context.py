@@ -63,7 +63,7 @@ class WorkspaceContext:
         self.transcribe_files: Callable[[Sequence[Path]], None] = transcribe_files or (lambda _paths: None)
         #: Open the Settings dialog (a page's "Open Settings" button).
         self.open_settings: Callable[[], object] = open_settings or (lambda: None)
-        self._cleanups: list[Cleanup] = []
+        self._cleanups: list[tuple[Cleanup, float] | Cleanup] = []
 
     @property
     def bridge(self) -> AsyncBridge:
@@ -78,11 +78,12 @@ class WorkspaceContext:
 
         return self.connector_factory().connect(EngineRequest.of(self.state))
 
-    def on_shutdown(self, cleanup: Cleanup) -> None:
+    def on_shutdown(self, cleanup: Cleanup, seconds: float | None = None) -> None:
         """Await ``cleanup`` on the event loop when the studio shuts down (before tasks are cancelled):
-        ending a live session cleanly, writing a queue's last state."""
-        self._cleanups.append(cleanup)
+        ending a live session cleanly, writing a queue's last state. It may take ``seconds`` (by default the
+        bridge's short limit for a step); the window is gone by then, the process waits for it."""
+        self._cleanups.append(cleanup if seconds is None else (cleanup, seconds))
 
     @property
-    def cleanups(self) -> list[Cleanup]:
+    def cleanups(self) -> list[tuple[Cleanup, float] | Cleanup]:
         return list(self._cleanups)

@@ -193,3 +193,22 @@ def test_shutdown_logs_each_clean_up_problem_by_name_and_kind(qtbot: QtBot, capl
         ("DEBUG", f"clean-up at shutdown: {prefix}awaits_a_cancelled_task ended by a cancellation"),
     ]
     assert not any(message.endswith("failed: ") for _level, message in lines)
+
+
+def test_a_step_given_its_own_limit_may_take_longer_than_the_others(qtbot: QtBot) -> None:
+    """A live session delivering its last finals at quit gets its own limit; a plain step keeps the short one."""
+    bridge = AsyncBridge()
+    order: list[str] = []
+
+    async def slow(name: str) -> None:
+        await asyncio.sleep(0.6)  # the step's own work taking this long (no test waits on it)
+        order.append(name)
+
+    async def given_time() -> None:
+        await slow("the step with its own limit finished")
+
+    async def plain() -> None:
+        await slow("the plain step finished")
+
+    assert bridge.shutdown(timeout=0.5, cleanup=[(given_time, 5.0), plain])
+    assert order == ["the step with its own limit finished"]  # the plain one was cut at 0.25 s

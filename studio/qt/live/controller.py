@@ -120,7 +120,7 @@ class LiveController(QObject):
         self._later.setSingleShot(True)
         self._later.setTimerType(Qt.TimerType.PreciseTimer)
         self._later.timeout.connect(lambda: self.pull())
-        context.on_shutdown(self._shutdown)
+        context.on_shutdown(self._shutdown, SHUTDOWN_SECONDS + 1.0)  # its own limit, then a little to log it
 
     # -- state ------------------------------------------------------------------------------------------
     @property
