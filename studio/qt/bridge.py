@@ -189,12 +189,12 @@ class AsyncBridge(QObject):
             await self._loop.shutdown_asyncgens()
 
         clean = True
+        allowed = sum(seconds for _step, seconds in steps) + timeout + 0.25
         try:
-            asyncio.run_coroutine_threadsafe(cancel_all(), self._loop).result(
-                sum(seconds for _step, seconds in steps) + timeout + 0.25)
+            asyncio.run_coroutine_threadsafe(cancel_all(), self._loop).result(allowed)
         except (concurrent.futures.TimeoutError, RuntimeError):
             clean = False
-            log.warning("background tasks did not finish within %.1f s of shutdown", timeout)
+            log.warning("background tasks did not finish within %.1f s of shutdown", allowed)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=1.0)
         return clean and not self._thread.is_alive()

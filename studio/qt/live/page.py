@@ -80,7 +80,7 @@ class LivePage(QWidget):
         self.exported = True  # nothing to lose yet
         self._awaiting_key: Callable[[], None] | None = None  # a Start waiting for the keychain's answer
         self.settings_writer = LiveSettingsWriter(context.state, self)
-        self.overlay_host = OverlayHost(context, self.transcript, self._change_live, self)
+        self.overlay_host = OverlayHost(context, self.transcript, self.settings_writer.change, self)
         self._arriving = False
 
         # -- the top bar --------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ class LivePage(QWidget):
         self.side.overlay.toggle_requested.connect(self.toggle_overlay)
         self.overlay_host.style_changed.connect(self._overlay_style_changed)
         self.overlay_host.shown_changed.connect(self._overlay_shown)
-        self.recording_settings.changed.connect(lambda fields: self._change_live(**fields))
+        self.recording_settings.changed.connect(lambda fields: self.settings_writer.change(**fields))
         self.session_status.library_requested.connect(self.show_session)
         self.tabs.changed.connect(lambda library: self.devices.set_watching(not library and self.isVisible()))
         self.side.view.seconds_changed.connect(self._seconds_changed)
@@ -299,16 +299,13 @@ class LivePage(QWidget):
     def _overlay_style_changed(self, style: OverlayStyle) -> None:
         self.overlay_host.set_style(style)
         self.side.overlay.set_style(style)
-        self._change_live(overlay_font_size=style.font_size, overlay_lines=style.lines,
+        self.settings_writer.change(overlay_font_size=style.font_size, overlay_lines=style.lines,
                           overlay_opacity=round(style.opacity, 2), overlay_click_through=style.click_through,
                           overlay_reading_mode=style.reading_mode)
 
     # -- settings -------------------------------------------------------------------------------------
-    def _change_live(self, **fields: object) -> None:
-        self.settings_writer.change(**fields)
-
     def _choice_changed(self, choice: SourceChoice) -> None:
-        self._change_live(source_kind=choice.kind.value, microphone_id=choice.microphone_id or "",
+        self.settings_writer.change(source_kind=choice.kind.value, microphone_id=choice.microphone_id or "",
                           system_id=choice.system_id or "")
         self.session_settings.set_sources(choice.kind.value)
         self._update_engine_note()
@@ -317,7 +314,7 @@ class LivePage(QWidget):
     def _config_changed(self, config: LiveConfig) -> None:
         live = self.context.state.settings.live
         saved = config.to_settings(live)
-        self._change_live(**{name: getattr(saved, name) for name in (
+        self.settings_writer.change(**{name: getattr(saved, name) for name in (
             "language", "operating_point", "max_delay", "enable_partials", "diarization", "max_speakers",
             "speaker_sensitivity", "vocab", "enable_entities", "translation_targets", "end_of_utterance_silence")})
         self._update_engine_note()
@@ -328,11 +325,11 @@ class LivePage(QWidget):
         if self.waveform is not None:
             self.waveform.set_seconds(seconds)
         self.side.view.show_seconds(seconds)
-        self._change_live(waveform_seconds=float(round(seconds)))
+        self.settings_writer.change(waveform_seconds=float(round(seconds)))
 
     def _low_confidence_changed(self, threshold: float) -> None:
         self.view.set_low_confidence(threshold or None)
-        self._change_live(low_confidence=round(threshold, 2))
+        self.settings_writer.change(low_confidence=round(threshold, 2))
 
     def _update_engine_note(self) -> None:
         config = self.session_settings.config()
