@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 #: Options that open the window. A command line of nothing else is parsed without the sub-commands' parsers,
 #: which take longer to build (~8 ms) than anything else the command does before the window.
+BATCH_WORKER = "--batch-worker"  # studio.api.batch_worker.FLAG (not imported: the window's path stays short)
 WINDOW_OPTIONS = frozenset({"--smoke", "--smoke-window", "-v", "-vv", "-vvv", "--verbose"})
 
 
@@ -76,6 +77,10 @@ def _window(smoke: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments == [BATCH_WORKER]:  # the window's batch worker process (studio.api.batch_worker), not for people
+        from studio.api.batch_worker import main as batch_worker
+
+        return batch_worker()
     if all(a in WINDOW_OPTIONS for a in arguments):
         # The window's options need no parser: building one (its help formatter's regular expressions, the
         # terminal-size lookup) is start-up time the window does not use.

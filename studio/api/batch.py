@@ -378,7 +378,7 @@ class BatchClient(ServiceClient):
             params["limit"] = str(limit)
         if created_before is not None:
             params["created_before"] = (created_before if isinstance(created_before, str)
-                                        else _format_timestamp(created_before))
+                                        else format_timestamp(created_before))
         if include_deleted:
             params["include_deleted"] = "true"
         data = await self._json("GET", ("jobs",), "Listing batch jobs", params=params)
@@ -487,7 +487,7 @@ def _job_id(job_id: str) -> str:
     return job_id.strip()
 
 
-def _format_timestamp(moment: datetime) -> str:
+def format_timestamp(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
