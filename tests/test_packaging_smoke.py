@@ -69,7 +69,9 @@ def test_the_whole_studio_and_the_built_in_engine_pass(studio_home: Paths) -> No
     for title in ("Live", "Batch", "Voices"):
         assert any(line.startswith(f"smoke: {title} workspace built (") for line in lines), lines
     heard = next(line for line in lines if line.startswith("smoke: transcribed: "))
-    assert SmokeReport("theo", 1, heard.removeprefix("smoke: transcribed: ")).recognised, heard
+    batch = next(line for line in lines if line.startswith("smoke: batch job through the batch worker: "))
+    assert SmokeReport("theo", 1, heard.removeprefix("smoke: transcribed: "),
+                       batch.removeprefix("smoke: batch job through the batch worker: ")).recognised, (heard, batch)
     assert lines[-1] == "smoke: ok"
     assert "FAILED" not in result.stderr and "Traceback" not in result.stderr
 
@@ -99,7 +101,8 @@ def test_without_a_usable_engine_it_checks_the_window_and_says_it_skipped_the_en
 
 
 def test_the_report_judges_what_was_heard() -> None:
-    assert SmokeReport("theo", 100, SENTENCE).recognised
-    assert SmokeReport("theo", 100, "please call me back").recognised
-    assert not SmokeReport("theo", 100, "").recognised
-    assert not SmokeReport("theo", 100, "the weather is fine today").recognised
+    assert SmokeReport("theo", 100, SENTENCE, SENTENCE).recognised
+    assert SmokeReport("theo", 100, "please call me back", "call me back tomorrow").recognised
+    assert not SmokeReport("theo", 100, "", SENTENCE).recognised
+    assert not SmokeReport("theo", 100, "the weather is fine today", SENTENCE).recognised
+    assert not SmokeReport("theo", 100, SENTENCE, "").recognised  # the batch worker's job heard nothing

@@ -123,6 +123,7 @@ class SmokeCheck(QObject):
     def _checked(self, report: SmokeReport) -> None:
         say(f"smoke: voice {report.voice}: {report.audio_bytes} bytes of audio")
         say(f"smoke: transcribed: {report.heard!r}")
+        say(f"smoke: batch job through the batch worker: {report.batch_heard!r}")
         if not report.recognised:
             self._fail("the transcription does not match the sentence that was spoken")
             return

@@ -26,7 +26,7 @@ from studio.services.batch.board import JobBoard
 from studio.services.batch.inputs import BUILTIN_LIMITS, SPEECHMATICS_LIMITS, Limits
 from studio.services.batch.options import auto_export_from, defaults_from
 from studio.services.batch.queue import QueueUpdate
-from studio.services.batch.runner import RunnerPolicy, Target
+from studio.services.batch.runner import RunnerPolicy, Target, client_in_worker
 from studio.services.batch.service import BatchService
 from studio.services.connector import EngineRequest
 from studio.services.engine import EngineKind, KeySource
@@ -119,7 +119,9 @@ class BatchRuntime:
         settings = self.context.state.settings
 
         async def open_queue() -> None:
-            service = BatchService.open(self.path, self._connect, RunnerPolicy(concurrency=settings.batch.concurrency))
+            # The HTTP requests run in a worker process: their interpreter time would otherwise stall the window.
+            service = BatchService.open(self.path, self._connect, RunnerPolicy(concurrency=settings.batch.concurrency),
+                                        make_client=client_in_worker)
             self._configure(service, settings)
             # The first update is the whole queue; every later one follows it, in order.
             deliver([service.queue.snapshot()])

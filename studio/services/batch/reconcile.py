@@ -12,7 +12,8 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from studio.api.batch import BatchClient, JobDetails
+from studio.api.batch import JobDetails
+from studio.api.batch_remote import BatchJobs
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def reference_of(job: JobDetails) -> str | None:
     return None
 
 
-async def find_by_reference(client: BatchClient, reference: str, since: float) -> JobDetails | None:
+async def find_by_reference(client: BatchJobs, reference: str, since: float) -> JobDetails | None:
     """The oldest job carrying ``reference`` created after ``since`` (epoch seconds, less a margin), or None.
 
     Pages through the job list newest first with ``created_before``; ``ApiError`` as the client raises it."""

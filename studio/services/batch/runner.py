@@ -7,7 +7,10 @@ their transcripts, and retries what failed for a reason that passes — all on o
     await runner.cancel(ids); runner.engine_changed(); await runner.close()
 
 ``connect()`` gives the ``Target`` to send to (its connection, label, whether it is the built-in engine,
-its limits); the runner asks for it when it needs it and again after ``engine_changed()``.
+its limits); the runner asks for it when it needs it and again after ``engine_changed()``. ``make_client``
+makes the client for a target: ``client_here`` (the default; its requests run on this loop) or
+``client_in_worker`` (they run in the batch worker process — the window's choice, see
+``studio.api.batch_worker``).
 
 The life of a job (``studio.core.jobs``): QUEUED → UPLOADING → PROCESSING → DONE. A 429, a 5xx, a timeout or
 no network puts it in WAITING, with the reason and the time of the next try, and the same step is tried
@@ -37,6 +40,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from studio.api.batch import BatchClient, JobDetails
+from studio.api.batch_remote import BatchJobs, WorkerBatchClient
 from studio.api.errors import (
     ApiError,
     ApiTimeoutError,
@@ -102,6 +106,22 @@ class RunnerPolicy:
     problem_retry: float = 30.0  # when the engine cannot be reached at all (no key, failed to start)
 
 
+MakeClient = Callable[[Target, RunnerPolicy], BatchJobs]
+
+
+def client_here(target: Target, policy: RunnerPolicy) -> BatchJobs:
+    """A client whose requests run on the runner's own event loop (the command line's choice)."""
+    return BatchClient(target.connection.auth("batch"), url=target.url, retry=NO_RETRY,
+                       timeout=policy.request_timeout, connect_timeout=policy.connect_timeout)
+
+
+def client_in_worker(target: Target, policy: RunnerPolicy) -> BatchJobs:
+    """A client whose requests run in a worker process (``studio.api.batch_worker``): the window's choice, so
+    that the HTTP work of hundreds of jobs never competes with the GUI thread for the interpreter."""
+    return WorkerBatchClient(target.connection.auth("batch"), url=target.url, timeout=policy.request_timeout,
+                             connect_timeout=policy.connect_timeout)
+
+
 class _Stop(Exception):  # noqa: N818 - control flow inside a job's task
     """The job left the runner's hands (failed, re-queued): its task ends."""
 
@@ -109,8 +129,10 @@ class _Stop(Exception):  # noqa: N818 - control flow inside a job's task
 class BatchRunner:
     def __init__(self, queue: JobQueue, connect: Connect, policy: RunnerPolicy | None = None, *,
                  after_done: AfterDone | None = None, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, make_client: MakeClient = client_here
+                 ) -> None:
         self.queue = queue
+        self._make_client = make_client
         self.policy = policy or RunnerPolicy()
         self._connect = connect
         self._after_done = after_done
@@ -121,8 +143,8 @@ class BatchRunner:
         self._kick = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
         self._target: Target | None = None
-        self._client: BatchClient | None = None
-        self._retired: list[BatchClient] = []
+        self._client: BatchJobs | None = None
+        self._retired: list[BatchJobs] = []
         self._target_lock = asyncio.Lock()
         self._requests = asyncio.Semaphore(max(1, self.policy.requests_at_once))
         self._generation = 0  # bumped by engine_changed(): a target being connected is then stale
@@ -238,7 +260,7 @@ class BatchRunner:
             self.kick()
 
     # -- the engine ---------------------------------------------------------------------------------------
-    async def _ready(self, job_id: str) -> tuple[Target, BatchClient]:
+    async def _ready(self, job_id: str) -> tuple[Target, BatchJobs]:
         """The engine to talk to; while it cannot be reached at all the job waits, saying why."""
         while True:
             generation = self._generation
@@ -248,10 +270,7 @@ class BatchRunner:
                         target = await self._connect()
                         if generation != self._generation:
                             continue
-                        policy = self.policy
-                        self._client = BatchClient(target.connection.auth("batch"), url=target.url, retry=NO_RETRY,
-                                                   timeout=policy.request_timeout,
-                                                   connect_timeout=policy.connect_timeout)
+                        self._client = self._make_client(target, self.policy)
                         self._target = target
                     self._set_problem("")
                     return self._target, self._client
@@ -353,7 +372,7 @@ class BatchRunner:
             await self._sleep(delay)
             delay = min(self.policy.poll_max, delay * self.policy.poll_factor)
 
-    async def _finish(self, job_id: str, target: Target, client: BatchClient) -> None:
+    async def _finish(self, job_id: str, target: Target, client: BatchJobs) -> None:
         while True:
             remote_id = self.queue[job_id].remote_id
             assert remote_id is not None

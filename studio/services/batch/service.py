@@ -30,7 +30,7 @@ from studio.core.jobs import ACTIVE, FINISHED, Job, JobSettings, JobState
 from studio.services.batch.export import ExportReport, ExportRequest, export_job, export_many
 from studio.services.batch.inputs import Limits, discover, inspect
 from studio.services.batch.queue import JobQueue
-from studio.services.batch.runner import BatchRunner, Connect, RunnerPolicy
+from studio.services.batch.runner import BatchRunner, Connect, MakeClient, RunnerPolicy, client_here
 from studio.services.batch.watch import FolderWatch
 from studio.storage.jobs_store import JobStore
 
@@ -66,14 +66,15 @@ class AddReport:
 
 class BatchService:
     def __init__(self, queue: JobQueue, connect: Connect, policy: RunnerPolicy | None = None, *,
-                 clock: Callable[[], float] = time.time, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
-                 ) -> None:
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 make_client: MakeClient = client_here) -> None:
         self.queue = queue
         self._clock = clock
         self.defaults = JobSettings()
         self.limits: Limits | None = None
         self.auto_export: ExportRequest | None = None
-        self.runner = BatchRunner(queue, connect, policy, after_done=self._after_done, clock=clock, sleep=sleep)
+        self.runner = BatchRunner(queue, connect, policy, after_done=self._after_done, clock=clock, sleep=sleep,
+                                  make_client=make_client)
         self._to_check: list[str] = [job.id for job in queue.jobs()
                                      if job.state is JobState.QUEUED and job.duration is None]
         self._check_wakeup = asyncio.Event()
