@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,9 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.jobs import Job
+from studio.core.jobs import ACTIVE, Job
 from studio.qt.batch.delegates import ProgressDelegate
-from studio.qt.batch.table_model import JOB_ROLE, STATUS_FILTERS, Column, JobFilterProxy, JobTableModel, status_text
+from studio.qt.batch.table_model import (
+    JOB_ROLE,
+    STATUS_FILTERS,
+    TICKING,
+    Column,
+    JobFilterProxy,
+    JobTableModel,
+    status_text,
+)
 from studio.qt.theme import Colors
 from studio.qt.widgets.labels import make_label, set_role
 from studio.services.batch.board import BoardChange, JobBoard
@@ -172,11 +180,28 @@ class QueueView(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.details)
         self._unsubscribe = board.changes.subscribe(self._board_changed)
+        # Elapsed times and processing estimates follow the clock: their columns are repainted once a second
+        # while jobs run (the cells ask the model as they are drawn; nothing else changes).
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick)
+        self._ticker.start()
         self._refresh()
 
     def close_view(self) -> None:
+        self._ticker.stop()
         self._unsubscribe()
         self.model.close()
+
+    def _tick(self) -> None:
+        if not self.board.count(ACTIVE) or not self.table.isVisible():
+            return
+        header = self.table.horizontalHeader()
+        viewport = self.table.viewport()
+        for column in TICKING:
+            if not header.isSectionHidden(column):
+                viewport.update(QRect(header.sectionViewportPosition(column), 0, header.sectionSize(column),
+                                      viewport.height()))
 
     def _board_changed(self, change: BoardChange) -> None:
         if not change.before and change.kind in ("reset", "inserted", "removed", "changed", "paused"):

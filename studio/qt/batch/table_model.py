@@ -3,8 +3,9 @@
 Columns are named (``Column``); besides the display text each cell has a ``SORT_ROLE`` value, a
 ``PROGRESS_ROLE`` value for the two progress columns (``(fraction or None, text)``, drawn by
 ``studio.qt.batch.delegates``) and ``JOB_ROLE`` (the ``Job``). The model never changes the queue: the page
-sends the user's commands to the service, and the board's updates come back here. Elapsed times tick once a
-second, for the rows that are running only.
+sends the user's commands to the service, and the board's updates come back here. Elapsed times and the
+processing estimate are worked out when a cell is drawn: the view repaints those columns once a second
+(``TICKING``), with no change signal — one for hundreds of running rows would make the proxy filter every one.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
-    QTimer,
 )
 from PySide6.QtGui import QColor
 
@@ -49,6 +49,8 @@ class Column(IntEnum):
     ELAPSED = 7
 
 
+#: The columns whose text follows the clock while a job runs (repainted once a second by the view).
+TICKING = (Column.PROCESSING, Column.ELAPSED)
 HEADERS = {Column.ORDER: "#", Column.NAME: "Name", Column.DURATION: "Duration", Column.ENGINE: "Engine",
            Column.STATUS: "Status", Column.UPLOAD: "Upload", Column.PROCESSING: "Processing",
            Column.ELAPSED: "Elapsed"}
@@ -144,13 +146,8 @@ class JobTableModel(QAbstractTableModel):
         self._moving: list[tuple[QModelIndex, str]] = []
         self._palette: tuple[Colors, dict[JobState, QColor], QColor] | None = None
         self._unsubscribe = board.changes.subscribe(self._board_changed)
-        self._ticker = QTimer(self)
-        self._ticker.setInterval(1000)
-        self._ticker.timeout.connect(self._tick)
-        self._ticker.start()
 
     def close(self) -> None:
-        self._ticker.stop()
         self._unsubscribe()
 
     # -- the board's changes ------------------------------------------------------------------------------
@@ -202,10 +199,6 @@ class JobTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(start, first_column), self.index(previous, last_column))
             if row is not None:
                 start = previous = row
-
-    def _tick(self) -> None:
-        rows = tuple(row for row, job in enumerate(self.board.jobs) if job.state in ACTIVE)
-        self._rows_changed(rows, (Column.PROCESSING, Column.ELAPSED))
 
     # -- Qt's model API -----------------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
