@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 
 from studio.api.endpoints import Endpoints
 from studio.core.jobs import JobState
