@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from studio.core.redaction import Redactor
 
 
+BATCH_WORKER = "--batch-worker"  # studio.api.batch_worker.FLAG (not imported: the window's path stays short)
 #: Options that open the window. A command line of nothing else is parsed without the sub-commands' parsers,
 #: which take longer to build (~8 ms) than anything else the command does before the window.
-BATCH_WORKER = "--batch-worker"  # studio.api.batch_worker.FLAG (not imported: the window's path stays short)
 WINDOW_OPTIONS = frozenset({"--smoke", "--smoke-window", "-v", "-vv", "-vvv", "--verbose"})
 
 

@@ -327,11 +327,7 @@ class BatchClient(ServiceClient):
                      progress: Progress | None = None, filename: str | None = None) -> str:
         """Creates a job and returns its id. ``media`` is a local file streamed to the service, or None for a
         job whose config has ``fetch_data`` (the service downloads the URL itself)."""
-        if isinstance(config, JobConfig):
-            config.validate()
-            body = config.to_dict()
-        else:
-            body = dict(config)
+        body = config_body(config)
         fetch = "fetch_data" in body
         path: Path | None = None
         if media is None:
@@ -485,6 +481,14 @@ def _job_id(job_id: str) -> str:
     if not job_id or not job_id.strip():
         raise ConfigurationError("No job id was given")
     return job_id.strip()
+
+
+def config_body(config: JobConfig | Mapping[str, Any]) -> dict[str, Any]:
+    """A job's config as the request sends it (a ``JobConfig`` is validated first)."""
+    if isinstance(config, JobConfig):
+        config.validate()
+        return config.to_dict()
+    return dict(config)
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -23,7 +23,7 @@ from os import PathLike
 from typing import Any, Protocol
 
 from studio.api.auth import Auth
-from studio.api.batch import JobDetails, Progress, format_timestamp
+from studio.api.batch import JobDetails, Progress, config_body, format_timestamp
 from studio.api.batch_pipe import decode_error, pack, read_message
 from studio.api.batch_worker import command
 from studio.api.config import JobConfig
@@ -75,12 +75,7 @@ class WorkerBatchClient:
     # -- the calls ------------------------------------------------------------------------------------
     async def submit(self, media: str | PathLike[str] | None, config: JobConfig | Mapping[str, Any], *,
                      progress: Progress | None = None, filename: str | None = None) -> str:
-        if isinstance(config, JobConfig):
-            config.validate()
-            body = config.to_dict()
-        else:
-            body = dict(config)
-        params = {"media": None if media is None else str(media), "config": body, "filename": filename}
+        params = {"media": None if media is None else str(media), "config": config_body(config), "filename": filename}
         return str(await self._call("submit", params, progress))
 
     async def get_job(self, job_id: str) -> JobDetails:

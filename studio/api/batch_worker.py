@@ -46,8 +46,9 @@ def main() -> int:
     out = os.dup(1)
     os.dup2(2, 1)
     logging.basicConfig(level=logging.WARNING, format="batch worker: %(levelname)s %(message)s")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_Worker(out).serve())
+    # Ctrl+C in a terminal reaches the whole process group: the studio closes cleanly and ends the worker then.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    asyncio.run(_Worker(out).serve())
     return 0
 
 

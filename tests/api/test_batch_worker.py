@@ -171,3 +171,13 @@ async def test_the_worker_dies_with_the_studio(server: LocalServer) -> None:
         parent.kill()
         await parent.wait()
     assert await asyncio.to_thread(wait_for_exit, worker_pid, 5)
+
+
+async def test_ctrl_c_in_a_terminal_leaves_the_worker_to_the_studio(worker: WorkerBatchClient) -> None:
+    """SIGINT reaches the whole process group; the studio closes cleanly and ends its worker then."""
+    await worker.list_jobs()
+    pid = worker.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGINT)
+    assert not await asyncio.to_thread(wait_for_exit, pid, 0.5)
+    assert await worker.list_jobs() == [] and worker.pid == pid
