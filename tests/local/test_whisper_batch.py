@@ -11,13 +11,15 @@ import numpy as np
 import pytest
 
 from studio.api.errors import JobFailedError
-from studio.local.whisper_model import WhisperRuntime
+from studio.local.whisper_model import BATCH_BEAM, WhisperRuntime
 from studio.services.connections import Connection
+from tests.helpers.spoken import TAIL_SILENCE, assert_clean, rendition, write_pcm_wav
 from tests.helpers.wav import read_wav, write_wav
 from tests.helpers.wer import word_error_rate
 
 AUDIO_08 = "Hello. Goodbye. Banana. Breakaway. Before. After."
 AUDIO_09 = "How are you getting on, buddy?"
+QUIET_GAIN = 10 ** (-30 / 20)  # 30 dB down
 
 
 def text(document: dict[str, Any], channel: str | None = None) -> str:
@@ -169,3 +171,29 @@ async def test_a_long_file_is_cut_at_a_pause_and_comes_back_whole(connection: Co
         assert words.count(word) == 1, words
     starts = [r["start_time"] for r in document["results"]]
     assert starts == sorted(starts) and starts[-1] < 36.4
+
+
+async def test_quiet_speech_whisper_doubts_is_kept(connection: Connection, whisper_runtime: WhisperRuntime,
+                                                   tmp_path: Path) -> None:
+    """A quiet "Me too." (eSpeak's jack, 30 dB down: a speaker far from the microphone). The Silero VAD keeps it
+    whole and Whisper reads it right, but gives it a no-speech probability of 0.80 while its reading averages a
+    log probability of -1.13, so faster-whisper's own test for silence (over 0.6 and under -1) threw it
+    away and the job had no words. The engine leaves what is not speech to the VAD and keeps it.
+
+    (This case replaces jack's 27th "123, 123.", whose figures were 0.67 and -1.025: so near the line that it
+    tripped the test on one machine and not on another, and the test proved nothing there.)"""
+    loud = np.frombuffer(await rendition("Me too.", "jack"), dtype="<i2")
+    quiet = np.round(loud * QUIET_GAIN).astype("<i2").tobytes() + TAIL_SILENCE
+    audio = np.frombuffer(quiet, dtype="<i2").astype(np.float32) / 32768
+    greedy, _ = whisper_runtime.model.transcribe(audio, language="en", beam_size=BATCH_BEAM, vad_filter=True,
+                                                 temperature=0.0, no_speech_threshold=None)
+    figures = [(round(s.no_speech_prob, 3), round(s.avg_logprob, 3), s.text) for s in greedy]
+    assert figures, "the VAD no longer keeps this speech: the test proves nothing"
+    defaults, _ = whisper_runtime.model.transcribe(audio, language="en", beam_size=BATCH_BEAM, vad_filter=True,
+                                                   word_timestamps=True)
+    assert not list(defaults), f"no longer doubted by Whisper's no-speech test {figures}: the test proves nothing"
+
+    document = await transcribe(connection, write_pcm_wav(tmp_path / "me-too.wav", quiet), {"language": "en"})
+    results = document["results"]
+    assert len([r for r in results if r["type"] == "word"]) >= 2, (figures, results)  # "Me", "too"
+    assert_clean(results)
