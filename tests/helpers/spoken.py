@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-import wave
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).parents[2]
+from tests.conftest import REPO
+
 RATE = 16000
 TAIL_SILENCE = b"\0\0" * RATE  # a second of quiet after the speech: the utterance ends as it would live
 
@@ -46,16 +45,6 @@ async def rendition(text: str, voice: str, nth: int = 1) -> bytes:
         assert process.returncode == 0 and out, err.decode(errors="replace")
         _renditions[key] = out
     return _renditions[key]
-
-
-def write_pcm_wav(path: Path, pcm: bytes) -> Path:
-    """A 16 kHz mono WAV of 16-bit ``pcm``."""
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(pcm)
-    return path
 
 
 def content(result: dict[str, Any]) -> str:

@@ -17,12 +17,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from studio.api.config import AudioFormat, TranscriptionConfig
 from studio.api.messages import ServerMessage, Transcript
 from studio.services.connections import Connection
-from tests.helpers.spoken import TAIL_SILENCE, assert_clean, content, rendition, write_pcm_wav
+from tests.helpers.spoken import TAIL_SILENCE, assert_clean, content, rendition
+from tests.helpers.wav import write_wav
 
 SPOKEN = {
     "123, 123.": ({"123 123", "one hundred twenty three one hundred twenty three"}, "123"),
@@ -34,7 +36,7 @@ VOICES = ("sarah", "jack")  # UK female, US male: read differently (jack's "123"
 async def speech(text: str, voice: str, folder: Path) -> tuple[bytes, Path]:
     pcm = await rendition(text, voice) + TAIL_SILENCE
     path = folder / f"{SPOKEN[text][1]}-{voice}.wav"
-    write_pcm_wav(path, pcm)
+    write_wav(path, np.frombuffer(pcm, dtype="<i2"), 16000)
     return pcm, path
 
 

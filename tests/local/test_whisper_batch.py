@@ -13,7 +13,7 @@ import pytest
 from studio.api.errors import JobFailedError
 from studio.local.whisper_model import BATCH_BEAM, WhisperRuntime
 from studio.services.connections import Connection
-from tests.helpers.spoken import TAIL_SILENCE, assert_clean, rendition, write_pcm_wav
+from tests.helpers.spoken import TAIL_SILENCE, assert_clean, rendition
 from tests.helpers.wav import read_wav, write_wav
 from tests.helpers.wer import word_error_rate
 
@@ -183,8 +183,8 @@ async def test_quiet_speech_whisper_doubts_is_kept(connection: Connection, whisp
     (This case replaces jack's 27th "123, 123.", whose figures were 0.67 and -1.025: so near the line that it
     tripped the test on one machine and not on another, and the test proved nothing there.)"""
     loud = np.frombuffer(await rendition("Me too.", "jack"), dtype="<i2")
-    quiet = np.round(loud * QUIET_GAIN).astype("<i2").tobytes() + TAIL_SILENCE
-    audio = np.frombuffer(quiet, dtype="<i2").astype(np.float32) / 32768
+    quiet = np.frombuffer(np.round(loud * QUIET_GAIN).astype("<i2").tobytes() + TAIL_SILENCE, dtype="<i2")
+    audio = quiet.astype(np.float32) / 32768
     greedy, _ = whisper_runtime.model.transcribe(audio, language="en", beam_size=BATCH_BEAM, vad_filter=True,
                                                  temperature=0.0, no_speech_threshold=None)
     figures = [(round(s.no_speech_prob, 3), round(s.avg_logprob, 3), s.text) for s in greedy]
@@ -193,7 +193,7 @@ async def test_quiet_speech_whisper_doubts_is_kept(connection: Connection, whisp
                                                    word_timestamps=True)
     assert not list(defaults), f"no longer doubted by Whisper's no-speech test {figures}: the test proves nothing"
 
-    document = await transcribe(connection, write_pcm_wav(tmp_path / "me-too.wav", quiet), {"language": "en"})
+    document = await transcribe(connection, write_wav(tmp_path / "me-too.wav", quiet, 16000), {"language": "en"})
     results = document["results"]
     assert len([r for r in results if r["type"] == "word"]) >= 2, (figures, results)  # "Me", "too"
     assert_clean(results)
